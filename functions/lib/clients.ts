@@ -1,0 +1,28 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { boolEnv } from './env';
+
+/**
+ * SDK clients, each made once per container on first use and reused by warm invocations. Endpoints are never set
+ * here: the SDK reads the standard AWS_ENDPOINT_URL_<SERVICE> variables, which only the local stack sets.
+ */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+export const dynamoDb = once(() =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+);
+
+export const s3 = once(
+  () =>
+    new S3Client({
+      // Path-style addressing for S3-compatible endpoints that have no per-bucket host names (the local S3).
+      forcePathStyle: boolEnv('S3_FORCE_PATH_STYLE', false),
+      // Checksums only where S3 requires them: the default streamed-upload checksum trailer is not understood by
+      // every S3-compatible store (s3rver stored it as part of the object).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    }),
+);

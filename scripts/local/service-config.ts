@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+
+const run = promisify(execFile);
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A CloudFormation resource as written in resources/*.yml after the framework resolved its ${...} variables. */
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+}
+
+/** The parts of the resolved serverless.yml that the local stack reads. */
+export interface ServiceConfig {
+  service: string;
+  provider: { stage: string; environment?: Record<string, unknown> };
+  params: Record<string, Record<string, unknown>>;
+  functions: Record<string, { handler: string; environment?: Record<string, unknown>; events?: unknown[] }>;
+  resources: { Resources: Record<string, CfnResource>; Outputs?: Record<string, unknown> };
+}
+
+/**
+ * Resolves serverless.yml (and every resources/*.yml it includes) for a stage with the framework itself, so the
+ * local stack is built from exactly the definitions that deploy. `sls print` needs no network or credentials.
+ */
+export async function loadServiceConfig(stage: string): Promise<ServiceConfig> {
+  const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
+  const { stdout } = await run(sls, ['print', '--stage', stage, '--format', 'json'], {
+    cwd: ROOT,
+    timeout: 120_000,
+    maxBuffer: 32 * 1024 * 1024,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
+  const config = JSON.parse(stdout) as ServiceConfig;
+  config.resources ??= { Resources: {} };
+  return config;
+}
+
+/** The value of a stage parameter as the framework resolves it (stage section over `default`). */
+export function param(config: ServiceConfig, name: string): unknown {
+  const stage = config.provider.stage;
+  return config.params[stage]?.[name] ?? config.params.default?.[name];
+}
+
+/**
+ * The name a resource gets on the local stack when its definition leaves the name to CloudFormation:
+ * `<service>-<stage>-<kebab-case logical id>`, e.g. ContentBucket → serverless-blog-local-content-bucket.
+ * serverless.yml's `local` params use the same rule.
+ */
+export function localPhysicalName(config: ServiceConfig, logicalId: string): string {
+  const kebab = logicalId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return `${config.service}-${config.provider.stage}-${kebab}`;
+}
+
+export function resourcesOfType(config: ServiceConfig, type: string): [string, CfnResource][] {
+  return Object.entries(config.resources.Resources).filter(([, r]) => r.Type === type);
+}
