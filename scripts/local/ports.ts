@@ -1,0 +1,31 @@
+/**
+ * Where the local stack listens. Every port moves together with LOCAL_PORT_OFFSET, so the integration tests
+ * (offset 100) can run while a developer's `npm start` (offset 0) is up.
+ */
+export interface LocalPorts {
+  dynamodb: number;
+  s3: number;
+  cognito: number;
+  ses: number;
+  api: number;
+  lambda: number;
+  edge: number;
+}
+
+export const HOST = '127.0.0.1';
+
+const BASE: LocalPorts = { dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, lambda: 3002, edge: 8080 };
+
+export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {
+  if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
+    throw new Error(`LOCAL_PORT_OFFSET must be an integer from 0 to 10000, got ${offset}`);
+  }
+  const entries = Object.entries(BASE).map(([name, port]) => [name, port + offset]);
+  return Object.fromEntries(entries) as LocalPorts;
+}
+
+/** s3rver accepts only these credentials. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** Any credentials do for the other emulators; the SDK just needs some. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
