@@ -1,14 +1,18 @@
 /** Three projects: unit (no I/O), integration (real local emulators, started once), template (the packaged stack). */
+// The SDK warns that this machine's Node 20 will be unsupported by future SDK releases; the functions run on 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const setupFiles = ['<rootDir>/test/setup-env.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    { displayName: 'unit', testEnvironment: 'node', transform, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { displayName: 'unit', testEnvironment: 'node', transform, setupFiles, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      setupFiles,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
@@ -17,6 +21,7 @@ module.exports = {
       displayName: 'template',
       testEnvironment: 'node',
       transform,
+      setupFiles,
       testMatch: ['<rootDir>/test/template/**/*.test.ts'],
       globalSetup: '<rootDir>/test/template/global-setup.ts',
     },

@@ -1,0 +1,4 @@
+// Quiet structured logs in tests unless asked for (POWERTOOLS_LOG_LEVEL=DEBUG npm test), and the SDK's notice that
+// this machine's Node 20 will be unsupported by future SDK releases (the functions run on nodejs24.x).
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
