@@ -1,0 +1,323 @@
+/**
+ * `npm run publish:site -- --stage <stage>`: the adapter around scripts/publish/plan.ts. It reads the site folder,
+ * lists the content bucket, uploads what changed with its headers, deletes what the site no longer has and, on a
+ * deployed stage, invalidates the stale CloudFront paths. Run with --help for the options.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DescribeStacksCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import {
+  DeleteObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+  type ObjectIdentifier,
+} from '@aws-sdk/client-s3';
+import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts } from './local/ports';
+import { loadServiceConfig, localPhysicalName } from './local/service-config';
+import {
+  PROTECTED_PREFIXES,
+  SitePlanError,
+  invalidationPaths,
+  isHtml,
+  isPublishable,
+  planPublish,
+  type LocalFile,
+  type PublishPlan,
+  type RemoteObject,
+} from './publish/plan';
+
+const USAGE = `Usage: npm run publish:site -- --stage <stage> [options]
+       tsx scripts/publish-site.ts --stage <stage> [options]
+
+Uploads the static site to the stage's content bucket: only files whose content changed, each with its
+Content-Type and Cache-Control. Deletes objects the site no longer has, except under ${PROTECTED_PREFIXES.join(', ')}
+(written by other features). On a deployed stage, then invalidates the changed paths on CloudFront.
+
+Options:
+  --stage <stage>    local: the S3 of \`npm start\` (AWS_ENDPOINT_URL_S3, else 127.0.0.1:<s3 port>);
+                     any other stage: the bucket and distribution of stack <service>-<stage>
+  --dir <folder>     the site folder (default: site)
+  --region <region>  region of a deployed stage (default: AWS_REGION, else us-east-1)
+  --dry-run          print what would change and change nothing
+  --force            upload every file, e.g. after a change of the Cache-Control policy
+  -h, --help         print this text`;
+
+/** Parallel PUTs: enough to hide per-request latency, few enough to stay clear of throttling and socket limits. */
+const UPLOAD_CONCURRENCY = 8;
+/** DeleteObjects accepts at most 1,000 keys per request. */
+const DELETE_BATCH = 1000;
+
+/** A failure the user can fix (missing stack, bucket or folder); printed as its message alone. */
+class PublishError extends Error {
+  override readonly name = 'PublishError';
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface Options {
+  stage: string;
+  dir: string;
+  region: string;
+  dryRun: boolean;
+  force: boolean;
+}
+
+/** Where the site goes: a bucket, and on a deployed stage the distribution in front of it. */
+interface Target {
+  description: string;
+  bucket: string;
+  s3: S3Client;
+  /** Set for the local S3 only; on AWS the SDK resolves it. */
+  endpoint?: string;
+  invalidate?: (paths: string[]) => Promise<string>;
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stage: { type: 'string' },
+      dir: { type: 'string', default: 'site' },
+      region: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  if (values.stage === undefined || values.stage.trim() === '') throw new UsageError('--stage is required');
+  return {
+    stage: values.stage,
+    dir: path.resolve(values.dir),
+    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    dryRun: values['dry-run'],
+    force: values.force,
+  };
+}
+
+async function resolveTarget(options: Options): Promise<Target> {
+  // The framework's own view of serverless.yml: the service name, and for `local` the bucket naming rule.
+  const config = await loadServiceConfig(options.stage);
+  if (options.stage === 'local') {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? `http://${HOST}:${localPorts().s3}`;
+    const bucket = localPhysicalName(config, 'ContentBucket');
+    const s3 = new S3Client({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_S3_CREDENTIALS,
+      forcePathStyle: true,
+      // With the SDK's default checksums s3rver stored the checksum trailer as part of the object.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    // The local edge does not cache, so there is nothing to invalidate.
+    return { description: `s3://${bucket} at ${endpoint}`, bucket, s3, endpoint };
+  }
+
+  const stackName = `${config.service}-${options.stage}`;
+  const outputs = await stackOutputs(stackName, options.region);
+  const bucket = outputs.get('ContentBucketName');
+  const distributionId = outputs.get('DistributionId');
+  if (bucket === undefined || distributionId === undefined) {
+    const missing = ['ContentBucketName', 'DistributionId'].filter((name) => !outputs.has(name));
+    throw new PublishError(
+      `Stack ${stackName} (${options.region}) lacks the output(s) ${missing.join(', ')}: ` +
+        `deploy the current serverless.yml first (npx sls deploy --stage ${options.stage}).`,
+    );
+  }
+  const cloudFront = new CloudFrontClient({ region: options.region });
+  return {
+    description: `s3://${bucket} (stack ${stackName}, distribution ${distributionId})`,
+    bucket,
+    s3: new S3Client({ region: options.region }),
+    invalidate: async (paths) => {
+      const { Invalidation } = await cloudFront.send(
+        new CreateInvalidationCommand({
+          DistributionId: distributionId,
+          InvalidationBatch: {
+            CallerReference: `publish-site-${options.stage}-${Date.now()}`,
+            Paths: { Quantity: paths.length, Items: paths },
+          },
+        }),
+      );
+      return Invalidation?.Id ?? '(no id returned)';
+    },
+  };
+}
+
+async function stackOutputs(stackName: string, region: string): Promise<Map<string, string>> {
+  const cloudFormation = new CloudFormationClient({ region });
+  try {
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = Stacks?.[0]?.Outputs ?? [];
+    return new Map(outputs.flatMap((o) => (o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [])));
+  } catch (error) {
+    // CloudFormation reports an unknown stack as a ValidationError "Stack with id … does not exist".
+    if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
+      throw new PublishError(`Stack ${stackName} does not exist in ${region}: deploy it first, or pass --region.`);
+    }
+    if (error instanceof Error && error.name === 'CredentialsProviderError') {
+      throw new PublishError(`No AWS credentials to read stack ${stackName} (set AWS_PROFILE): ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Every file under `dir` with its object key (relative, `/`-separated), MD5 and size. */
+async function readSite(dir: string): Promise<Map<string, LocalFile & { file: string }>> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new PublishError(`Site folder ${dir} does not exist or is not a folder.`);
+
+  const files = new Map<string, LocalFile & { file: string }>();
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        await walk(file);
+        continue;
+      }
+      const key = path.relative(dir, file).split(path.sep).join('/');
+      if (!entry.isFile() || !isPublishable(key)) continue;
+      const content = await readFile(file);
+      files.set(key, { key, file, size: content.length, md5: createHash('md5').update(content).digest('hex') });
+    }
+  };
+  await walk(dir);
+  if (files.size === 0) {
+    // Publishing nothing would delete the whole site.
+    throw new PublishError(`Site folder ${dir} has no files; refusing to publish an empty site.`);
+  }
+  return files;
+}
+
+async function listBucket(target: Target, stage: string): Promise<RemoteObject[]> {
+  const objects: RemoteObject[] = [];
+  try {
+    for await (const page of paginateListObjectsV2({ client: target.s3 }, { Bucket: target.bucket })) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) objects.push({ key: object.Key, etag: object.ETag, size: object.Size });
+      }
+    }
+  } catch (error) {
+    const code = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.name) : undefined;
+    // The local stack creates its buckets; publishing does not, so that a typo cannot make a stray one.
+    const hint = stage === 'local' ? ' Start the local stack first: npm start' : '';
+    if (code === 'ECONNREFUSED') throw new PublishError(`Nothing answers at ${target.endpoint}.${hint}`);
+    if (code === 'NoSuchBucket') {
+      const where = target.endpoint === undefined ? '' : ` at ${target.endpoint}`;
+      throw new PublishError(`Bucket ${target.bucket} does not exist${where}.${hint}`);
+    }
+    throw error;
+  }
+  return objects;
+}
+
+// Hand-rolled because it is ten lines and no pool library is a dependency of this project.
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function apply(target: Target, plan: PublishPlan, files: Map<string, { file: string }>): Promise<void> {
+  // Two phases, so that no page goes live before the assets it references have been uploaded.
+  for (const phase of [plan.uploads.filter((u) => !isHtml(u.key)), plan.uploads.filter((u) => isHtml(u.key))]) {
+    await forEachLimited(phase, UPLOAD_CONCURRENCY, async (upload) => {
+      const source = files.get(upload.key);
+      if (source === undefined) throw new Error(`No local file for ${upload.key}`);
+      // A Buffer rather than a stream: the SDK can resend it on a retry.
+      const body = await readFile(source.file);
+      await target.s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: upload.key,
+          Body: body,
+          ContentType: upload.contentType,
+          CacheControl: upload.cacheControl,
+          // S3 rejects the PUT if the bytes it received do not have this digest.
+          ContentMD5: Buffer.from(upload.md5, 'hex').toString('base64'),
+        }),
+      );
+      console.log(`  ${upload.reason.padEnd(8)}${upload.key}  ${formatBytes(upload.size)}  ${upload.cacheControl}`);
+    });
+  }
+
+  for (let start = 0; start < plan.deletes.length; start += DELETE_BATCH) {
+    const batch: ObjectIdentifier[] = plan.deletes.slice(start, start + DELETE_BATCH).map((Key) => ({ Key }));
+    const { Errors } = await target.s3.send(
+      new DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: batch, Quiet: true } }),
+    );
+    if (Errors !== undefined && Errors.length > 0) {
+      const detail = Errors.map((e) => `${e.Key}: ${e.Code} ${e.Message}`).join('; ');
+      throw new PublishError(`Could not delete ${Errors.length} object(s): ${detail}`);
+    }
+    for (const { Key } of batch) console.log(`  deleted ${Key}`);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+
+  const files = await readSite(options.dir);
+  const target = await resolveTarget(options);
+  const plan = planPublish([...files.values()], await listBucket(target, options.stage), { force: options.force });
+  const bytes = plan.uploads.reduce((sum, upload) => sum + upload.size, 0);
+
+  console.log(`${options.dryRun ? 'Dry run: would publish' : 'Publishing'} ${options.dir} → ${target.description}`);
+  if (options.dryRun) {
+    for (const upload of plan.uploads) console.log(`  ${upload.reason.padEnd(8)}${upload.key}  ${upload.contentType}`);
+    for (const key of plan.deletes) console.log(`  delete  ${key}`);
+  } else {
+    await apply(target, plan, files);
+  }
+
+  // One stable line; test/integration/publish-site.test.ts reads it.
+  console.log(
+    `Summary: ${plan.uploads.length} uploaded (${bytes} bytes), ${plan.unchanged.length} unchanged, ` +
+      `${plan.deletes.length} deleted${options.dryRun ? ' (dry run, nothing changed)' : ''}`,
+  );
+
+  const paths = invalidationPaths(plan);
+  if (target.invalidate === undefined || paths.length === 0) return;
+  if (options.dryRun) {
+    console.log(`Would invalidate ${paths.join(' ')}`);
+    return;
+  }
+  const id = await target.invalidate(paths);
+  console.log(`CloudFront invalidation ${id} for ${paths.join(' ')} (takes a minute or two to finish)`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // parseArgs throws a TypeError with an ERR_PARSE_ARGS_* code for unknown or malformed options.
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  if (error instanceof UsageError || (error instanceof TypeError && code?.startsWith('ERR_PARSE_ARGS_'))) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  // Errors the user can fix print as their message; anything else keeps its stack for a bug report.
+  console.error(error instanceof PublishError || error instanceof SitePlanError ? error.message : error);
+  process.exitCode = 1;
+});
