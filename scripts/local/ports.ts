@@ -20,8 +20,9 @@ export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)):
   if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
     throw new Error(`LOCAL_PORT_OFFSET must be an integer from 0 to 10000, got ${offset}`);
   }
-  const entries = Object.entries(BASE).map(([name, port]) => [name, port + offset]);
-  return Object.fromEntries(entries) as LocalPorts;
+  const shifted = { ...BASE };
+  for (const name of Object.keys(shifted) as (keyof LocalPorts)[]) shifted[name] += offset;
+  return shifted;
 }
 
 /** s3rver accepts only these credentials. */

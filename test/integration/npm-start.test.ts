@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { HOST, localPorts } from '../../scripts/local/ports';
+import { portAcceptsConnections } from '../../scripts/local/processes';
+import { ROOT } from '../../scripts/local/service-config';
+
+// A second stack beside the one global-setup started, as a developer runs it: `npm start`, use it, Ctrl-C.
+const OFFSET = 300;
+const ports = localPorts(OFFSET);
+
+function npmStart(): { child: ChildProcess; output: () => string; ready: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/local/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, LOCAL_PORT_OFFSET: String(OFFSET), LOCAL_STATE_DIR: path.join(ROOT, '.local', 'test-start') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Press Ctrl-C to stop.')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`npm start exited early (${code}):\n${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, ready, exited };
+}
+
+async function listening(): Promise<string[]> {
+  const open: string[] = [];
+  for (const [name, port] of Object.entries(ports) as [string, number][]) if (await portAcceptsConnections(HOST, port)) open.push(name);
+  return open;
+}
+
+describe('npm start', () => {
+  it.each([1, 2])('run %i: prints the URL table, serves site and API, and Ctrl-C frees every port', async () => {
+    // Act
+    const run = npmStart();
+    await run.ready;
+    const site = await fetch(`http://${HOST}:${ports.edge}/`);
+    const health = await fetch(`http://${HOST}:${ports.api}/health`);
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+
+    // Assess
+    for (const label of ['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox']) {
+      expect(run.output()).toContain(label);
+    }
+    expect(run.output()).toContain(`http://${HOST}:${ports.edge}/`);
+    expect(site.status).toBe(200);
+    expect(health.status).toBe(200);
+    expect(code).toBe(0);
+    expect(await listening()).toEqual([]);
+  }, 180_000);
+});
