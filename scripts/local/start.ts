@@ -10,6 +10,9 @@ import { localPorts } from './ports';
 import { ROOT } from './service-config';
 import { startLocalStack, type LocalStack } from './stack';
 
+// The SDK's notice that Node 20 will be unsupported by future releases; the functions run on nodejs24.x.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const started = Date.now();
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

@@ -5,13 +5,13 @@ import { portAcceptsConnections } from '../../scripts/local/processes';
 import { ROOT } from '../../scripts/local/service-config';
 
 // A second stack beside the one global-setup started, as a developer runs it: `npm start`, use it, Ctrl-C.
-const OFFSET = 300;
+const OFFSET = Number(process.env.LOCAL_PORT_OFFSET) + 200;
 const ports = localPorts(OFFSET);
 
 function npmStart(): { child: ChildProcess; output: () => string; ready: Promise<void>; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LOCAL_PORT_OFFSET: String(OFFSET), LOCAL_STATE_DIR: path.join(ROOT, '.local', 'test-start') },
+    env: { ...process.env, LOCAL_PORT_OFFSET: String(OFFSET), LOCAL_STATE_DIR: path.join(ROOT, '.local', `test-start-${OFFSET}`) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
