@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { boolEnv } from './env';
 
 /**
@@ -24,5 +25,19 @@ export const s3 = once(
       // Checksums only where S3 requires them: the default streamed-upload checksum trailer is not understood by
       // every S3-compatible store (s3rver stored it as part of the object).
       requestChecksumCalculation: 'WHEN_REQUIRED',
+    }),
+);
+
+export const sns = once(() => new SNSClient({}));
+
+/**
+ * The client that signs browser uploads. With S3_TRANSFER_ACCELERATION the form posts to
+ * `<bucket>.s3-accelerate.amazonaws.com` (the bucket must have acceleration enabled, see resources/uploads.yml).
+ */
+export const presignS3 = once(
+  () =>
+    new S3Client({
+      forcePathStyle: boolEnv('S3_FORCE_PATH_STYLE', false),
+      useAccelerateEndpoint: boolEnv('S3_TRANSFER_ACCELERATION', false),
     }),
 );

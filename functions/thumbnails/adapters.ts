@@ -1,0 +1,53 @@
+/** The S3 and SNS sides of the use case's ports. */
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { EventPublisher, ThumbnailEvent, ThumbnailSink, UploadSource } from './process-upload';
+
+export class S3UploadSource implements UploadSource {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async size(key: string): Promise<number> {
+    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    return head.ContentLength ?? 0;
+  }
+
+  async read(key: string): Promise<Uint8Array> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!object.Body) throw new Error(`GetObject ${key} returned no body`);
+    return object.Body.transformToByteArray();
+  }
+}
+
+export class S3ThumbnailSink implements ThumbnailSink {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async write(key: string, body: Buffer, contentType: string, cacheControl: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, CacheControl: cacheControl }),
+    );
+  }
+}
+
+export class SnsEventPublisher implements EventPublisher {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(event: ThumbnailEvent): Promise<void> {
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Message: JSON.stringify(event),
+        // Subscribers filter on the type without parsing the body (SNS subscription filter policies).
+        MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+      }),
+    );
+  }
+}

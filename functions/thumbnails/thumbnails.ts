@@ -1,0 +1,163 @@
+/**
+ * The thumbnail pipeline: untrusted bytes in, resized images out. No I/O, no AWS — the use case (process-upload.ts)
+ * fetches and stores; this only decides whether the bytes are an image we accept and renders the sizes.
+ */
+import sharp, { type Metadata, type Sharp } from 'sharp';
+
+/** Formats accepted as input, by what the bytes are (never by file name or Content-Type). */
+export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export const OUTPUT_FORMATS = ['webp', 'avif', 'jpeg'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface ThumbnailOptions {
+  /** Target widths in pixels; a smaller image is never enlarged. */
+  widths: readonly number[];
+  /** Every width is rendered in each of these formats (WebP first by default). */
+  formats: readonly OutputFormat[];
+  /** Width × height above which an input is refused before it is decoded (decompression bombs). */
+  maxInputPixels: number;
+  /** Encoder quality, 1–100. */
+  quality: number;
+}
+
+export interface Thumbnail {
+  /** The configured width this output was made for (part of its stable key). */
+  requestedWidth: number;
+  format: OutputFormat;
+  contentType: string;
+  width: number;
+  height: number;
+  body: Buffer;
+}
+
+/** Why an input is refused. Stable codes: they appear in failure events that consumers may act on. */
+export type RejectionReason =
+  | 'empty'
+  | 'too_large'
+  | 'unsupported_format'
+  | 'too_many_pixels'
+  | 'corrupt'
+  | 'unexpected_key';
+
+/** A permanently bad input: retrying cannot help, so it is reported and not thrown to Lambda. */
+export class RejectedInput extends Error {
+  override readonly name = 'RejectedInput';
+  constructor(
+    readonly reason: RejectionReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CONTENT_TYPES: Record<OutputFormat, string> = { webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg' };
+
+const startsWith = (bytes: Uint8Array, signature: readonly number[], offset = 0): boolean =>
+  signature.every((byte, i) => bytes[offset + i] === byte);
+const ascii = (text: string): number[] => [...text].map((char) => char.charCodeAt(0));
+
+/**
+ * The format the leading bytes announce, or undefined. Written by hand (five signatures) so that bytes that are not
+ * one of the accepted formats — SVG, PDF, TIFF, RAW, text — are refused before any libvips loader (librsvg, libxml,
+ * libtiff…) parses them; sharp's own detection would hand them to those loaders first.
+ */
+export function sniffFormat(bytes: Uint8Array): InputFormat | undefined {
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (startsWith(bytes, ascii('GIF87a')) || startsWith(bytes, ascii('GIF89a'))) return 'gif';
+  if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return 'webp';
+  // ISO-BMFF: a `ftyp` box at offset 4 whose major brand is AVIF. HEIC has the same box with `heic`/`mif1` brands,
+  // but the prebuilt sharp (libheif without HEVC, for patent reasons) cannot decode it, so it is not accepted.
+  if (startsWith(bytes, ascii('ftyp'), 4) && (startsWith(bytes, ascii('avif'), 8) || startsWith(bytes, ascii('avis'), 8))) {
+    return 'avif';
+  }
+  return undefined;
+}
+
+/** What sharp reports for each accepted input, to confirm the sniffed signature (`avif` is libheif's `heif`). */
+const SHARP_FORMAT: Record<InputFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', avif: 'heif' };
+
+function encode(image: Sharp, format: OutputFormat, quality: number): Sharp {
+  switch (format) {
+    case 'webp':
+      return image.webp({ quality });
+    case 'avif':
+      // effort 2 of 0–9: AVIF's default (4) costs several times the CPU for a few percent smaller thumbnails.
+      return image.avif({ quality: Math.max(1, quality - 30), effort: 2 });
+    case 'jpeg':
+      return image.jpeg({ quality, mozjpeg: true });
+  }
+}
+
+/**
+ * Renders every width × format from one decode. Throws RejectedInput for inputs that can never succeed; any other
+ * error (out of memory, a bug) propagates so that the caller treats it as transient.
+ */
+export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOptions): Promise<Thumbnail[]> {
+  if (bytes.length === 0) throw new RejectedInput('empty', 'The upload is empty');
+  const format = sniffFormat(bytes);
+  if (!format) throw new RejectedInput('unsupported_format', `Not one of ${INPUT_FORMATS.join(', ')}`);
+
+  const input = {
+    // Checked again by libvips while decoding; the header check below refuses a bomb before any pixel is decoded.
+    limitInputPixels: options.maxInputPixels,
+    // Reject real decode errors (truncated or corrupt data) but accept the harmless warnings phone cameras produce.
+    failOn: 'error',
+    // One frame of an animated GIF/WebP: a thumbnail is a still.
+    pages: 1,
+  } as const;
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, input).metadata();
+  } catch (error) {
+    throw new RejectedInput('corrupt', `The image header cannot be read: ${(error as Error).message}`);
+  }
+  if (metadata.format !== SHARP_FORMAT[format]) {
+    throw new RejectedInput('unsupported_format', `Bytes start like ${format} but decode as ${metadata.format}`);
+  }
+  if (format === 'avif' && metadata.compression !== 'av1') {
+    throw new RejectedInput('unsupported_format', `HEIF with ${metadata.compression ?? 'unknown'} compression is not supported`);
+  }
+  const { width, height } = metadata;
+  if (!width || !height) throw new RejectedInput('corrupt', 'The image has no dimensions');
+  if (width * height > options.maxInputPixels) {
+    throw new RejectedInput('too_many_pixels', `${width}×${height} exceeds ${options.maxInputPixels} pixels`);
+  }
+
+  // rotate() with no angle applies the EXIF orientation; no withMetadata()/keepExif(), so outputs carry no EXIF (GPS),
+  // XMP or ICC profile (sharp converts to sRGB).
+  const decoded = sharp(bytes, input).rotate();
+  const jobs = options.widths.flatMap((requestedWidth) =>
+    options.formats.map(async (outputFormat): Promise<Thumbnail> => {
+      const resized = decoded.clone().resize({ width: requestedWidth, withoutEnlargement: true });
+      const { data, info } = await encode(resized, outputFormat, options.quality).toBuffer({ resolveWithObject: true });
+      return {
+        requestedWidth,
+        format: outputFormat,
+        contentType: CONTENT_TYPES[outputFormat],
+        width: info.width,
+        height: info.height,
+        body: data,
+      };
+    }),
+  );
+  try {
+    return await Promise.all(jobs);
+  } catch (error) {
+    if (isDecodeError(error)) throw new RejectedInput('corrupt', `The image cannot be decoded: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+/**
+ * libvips reports bad image data only as message text (sharp has no error codes); these are the loaders' messages
+ * for truncated or corrupt data and for the pixel limit. Anything else stays transient.
+ */
+function isDecodeError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /premature end|corrupt|bogus|invalid|truncated|read error|unexpected end|exceeds pixel limit|load_buffer|Vips(Jpeg|Png|Gif|Webp|Heif|ForeignLoad)/i.test(
+    message,
+  );
+}

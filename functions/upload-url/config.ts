@@ -1,0 +1,8 @@
+import { intEnv, requireEnv } from '../lib/env';
+
+export const config = {
+  uploadsBucket: requireEnv('UPLOADS_BUCKET'),
+  maxBytes: intEnv('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, { min: 1, max: 5 * 1024 * 1024 * 1024 }),
+  // Long enough for a slow mobile upload to start; the POST policy is checked when the upload begins.
+  expiresSeconds: intEnv('UPLOAD_URL_EXPIRES_SECONDS', 300, { min: 60, max: 3600 }),
+} as const;

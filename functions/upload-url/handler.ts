@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { presignS3 } from '../lib/clients';
+import { errorResponse, json, parseJsonBody, unauthorized } from '../lib/http';
+import { config } from './config';
+import { S3PostPresigner } from './presigner';
+import { createUploadUrl, parseUploadRequest } from './upload-url';
+
+const presigner = new S3PostPresigner(presignS3(), config.uploadsBucket);
+
+/** POST /uploads (Cognito JWT authorizer) → 201 with a presigned POST for `uploads/<sub>/<uuid>.<ext>`. */
+export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+  try {
+    const owner = event.requestContext.authorizer?.jwt?.claims?.sub;
+    if (typeof owner !== 'string') throw unauthorized();
+    const request = parseUploadRequest(parseJsonBody(event.body, event.isBase64Encoded));
+    const result = await createUploadUrl(owner, request, config, {
+      presigner,
+      newId: randomUUID,
+      now: () => new Date(),
+    });
+    return json(201, result);
+  } catch (error) {
+    return errorResponse(error);
+  }
+};

@@ -1,0 +1,84 @@
+/**
+ * The upload-url use case: a signed-in user asks to upload one image; the answer is a presigned POST that S3 itself
+ * holds to the declared type and size, for a key the server chooses.
+ */
+import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from '../lib/http';
+
+/**
+ * Content types a browser may declare, and the extension of the key. The thumbnails function sniffs the bytes again:
+ * this list only spares users an upload that would be refused. HEIC is missing because the prebuilt sharp cannot
+ * decode it; SVG never (scripts, external references).
+ */
+export const UPLOAD_TYPES: Readonly<Record<string, string>> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+};
+
+export interface UploadRequest {
+  contentType: string;
+  /** The file's size in bytes; the presigned POST allows exactly up to this many. */
+  size: number;
+}
+
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+}
+
+export interface Presigner {
+  presignPost(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }): Promise<PresignedUpload>;
+}
+
+export interface UploadUrlOptions {
+  maxBytes: number;
+  expiresSeconds: number;
+}
+
+export interface UploadUrl {
+  key: string;
+  upload: PresignedUpload;
+  expiresAt: string;
+  maxBytes: number;
+}
+
+export function parseUploadRequest(body: unknown): UploadRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('Body must be a JSON object with contentType and size', 'invalid_request');
+  }
+  const { contentType, size } = body as Record<string, unknown>;
+  if (typeof contentType !== 'string' || contentType === '') {
+    throw badRequest('contentType is required', 'invalid_request');
+  }
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+    throw badRequest('size must be a positive integer (bytes)', 'invalid_request');
+  }
+  return { contentType: contentType.trim().toLowerCase(), size };
+}
+
+export async function createUploadUrl(
+  owner: string,
+  request: UploadRequest,
+  options: UploadUrlOptions,
+  deps: { presigner: Presigner; newId: () => string; now: () => Date },
+): Promise<UploadUrl> {
+  const extension = UPLOAD_TYPES[request.contentType];
+  if (extension === undefined) {
+    throw unsupportedMediaType(`contentType must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
+  }
+  if (request.size > options.maxBytes) throw payloadTooLarge(`size exceeds the limit of ${options.maxBytes} bytes`);
+  // The owner comes from the verified token; it is a path segment, so anything else than a Cognito sub is refused.
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(owner)) throw new HttpError(403, 'forbidden', 'The token has no usable subject');
+
+  const key = `uploads/${owner}/${deps.newId()}.${extension}`;
+  const upload = await deps.presigner.presignPost({
+    key,
+    contentType: request.contentType,
+    maxBytes: request.size,
+    expiresSeconds: options.expiresSeconds,
+  });
+  const expiresAt = new Date(deps.now().getTime() + options.expiresSeconds * 1000).toISOString();
+  return { key, upload, expiresAt, maxBytes: request.size };
+}
