@@ -55,6 +55,14 @@ export function localPhysicalName(config: ServiceConfig, logicalId: string): str
   return `${config.service}-${config.provider.stage}-${kebab}`;
 }
 
+/**
+ * The ARN a queue or topic has on the local stack (fauxqs puts account 000000000000 and the region in it); the
+ * `local` params of serverless.yml spell it out the same way, e.g. `arn:aws:sns:us-east-1:000000000000:<name>`.
+ */
+export function localArn(service: 'sqs' | 'sns', name: string): string {
+  return `arn:aws:${service}:us-east-1:000000000000:${name}`;
+}
+
 export function resourcesOfType(config: ServiceConfig, type: string): [string, CfnResource][] {
   return Object.entries(config.resources.Resources).filter(([, r]) => r.Type === type);
 }

@@ -1,5 +1,7 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { preloadCognito, type LocalUserPool } from './cognito';
@@ -7,7 +9,7 @@ import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { startLocalS3 } from './s3';
-import { bucketNames, createBuckets, createTables } from './resources';
+import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './resources';
 import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
 
 export interface StackOptions {
@@ -22,9 +24,12 @@ export interface StackOptions {
 
 export interface LocalStack {
   ports: LocalPorts;
-  urls: Record<'site' | 'api' | 's3' | 'dynamodb' | 'cognito' | 'sesInbox' | 'lambda', string>;
+  urls: Record<'site' | 'api' | 's3' | 'dynamodb' | 'cognito' | 'sesInbox' | 'lambda' | 'messaging', string>;
   userPool: LocalUserPool;
   buckets: Map<string, string>;
+  /** Queues and topics by logical id. */
+  queues: Map<string, LocalQueue>;
+  topics: Map<string, string>;
   config: ServiceConfig;
   env: NodeJS.ProcessEnv;
   logDir: string;
@@ -51,6 +56,8 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
     AWS_ENDPOINT_URL_SESV2: url(ports.ses),
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url(ports.cognito),
     AWS_ENDPOINT_URL_LAMBDA: url(ports.lambda),
+    AWS_ENDPOINT_URL_SQS: url(ports.messaging),
+    AWS_ENDPOINT_URL_SNS: url(ports.messaging),
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     LOCAL_API_PORT: String(ports.api),
     LOCAL_LAMBDA_PORT: String(ports.lambda),
@@ -153,6 +160,19 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         const localS3 = await startLocalS3({ host: HOST, port: ports.s3, directory: path.join(stateDir, 's3') });
         stoppers.push(() => localS3.close());
       }),
+      step('Starting SNS + SQS (fauxqs)', async () => {
+        const proc = managed(
+          spawnManaged({
+            name: 'messaging',
+            command: process.execPath,
+            args: [path.join(ROOT, 'scripts', 'local', 'fauxqs-server.mjs')],
+            cwd: stateDir,
+            env: { ...env, FAUXQS_PORT: String(ports.messaging) },
+            logDir,
+          }),
+        );
+        await waitUntil('fauxqs', () => portAcceptsConnections(HOST, ports.messaging), { process: proc });
+      }),
       step('Starting SES emulator', async () => {
         const proc = managed(
           spawnManaged({
@@ -195,7 +215,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     });
     stoppers.push(async () => s3.destroy());
     const buckets = bucketNames(config);
-    await step('Creating tables and buckets from resources/*.yml', async () => {
+    const messaging = await step('Creating tables, buckets, queues and topics from resources/*.yml', async () => {
       const dynamodb = new DynamoDBClient({
           endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
           region: LOCAL_REGION,
@@ -204,6 +224,13 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       await createTables(config, dynamodb);
       dynamodb.destroy();
       await createBuckets(config, s3);
+      const clientConfig = { endpoint: env.AWS_ENDPOINT_URL_SQS, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS };
+      const sqs = new SQSClient(clientConfig);
+      const sns = new SNSClient(clientConfig);
+      const created = await createMessaging(config, sqs, sns);
+      sqs.destroy();
+      sns.destroy();
+      return created;
     });
 
     await step('Starting the HTTP API (serverless-offline)', async () => {
@@ -249,9 +276,12 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         cognito: userPool.issuer,
         sesInbox: `http://${HOST}:${ports.ses}/`,
         lambda: env.AWS_ENDPOINT_URL_LAMBDA!,
+        messaging: env.AWS_ENDPOINT_URL_SQS!,
       },
       userPool,
       buckets,
+      queues: messaging.queues,
+      topics: messaging.topics,
       config,
       env: localEnv(ports),
       logDir,
