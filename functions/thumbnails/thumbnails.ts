@@ -110,7 +110,8 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
   } as const;
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, input).metadata();
+    // metadata() reads the header only; without the limit here the check below can say how large the image is.
+    metadata = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
   } catch (error) {
     throw new RejectedInput('corrupt', `The image header cannot be read: ${(error as Error).message}`);
   }
