@@ -26,13 +26,14 @@ export interface ServiceConfig {
  * Resolves serverless.yml (and every resources/*.yml it includes) for a stage with the framework itself, so the
  * local stack is built from exactly the definitions that deploy. `sls print` needs no network or credentials.
  */
-export async function loadServiceConfig(stage: string): Promise<ServiceConfig> {
+export async function loadServiceConfig(stage: string, env: Record<string, string> = {}): Promise<ServiceConfig> {
   const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
   const { stdout } = await run(sls, ['print', '--stage', stage, '--format', 'json'], {
     cwd: ROOT,
     timeout: 120_000,
     maxBuffer: 32 * 1024 * 1024,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    // `env`: the local stack's ports, which serverless.yml reads for the `local` stage (e.g. the token issuer URL).
+    env: { ...process.env, ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
   });
   const config = JSON.parse(stdout) as ServiceConfig;
   config.resources ??= { Resources: {} };

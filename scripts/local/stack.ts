@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { apiRoutes, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
 import { preloadCognito, type LocalUserPool } from './cognito';
 import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
@@ -60,6 +61,8 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
     AWS_ENDPOINT_URL_SNS: url(ports.messaging),
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     LOCAL_API_PORT: String(ports.api),
+    LOCAL_API_BACKEND_PORT: String(ports.apiBackend),
+    LOCAL_COGNITO_PORT: String(ports.cognito),
     LOCAL_LAMBDA_PORT: String(ports.lambda),
     LOCAL_EDGE_PORT: String(ports.edge),
     // The emulators and `sls` run on this machine's Node 20; the functions run on nodejs24.x on AWS.
@@ -114,7 +117,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     await assertPortsFree(HOST, { ...ports });
 
     const [config] = await Promise.all([
-      step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE)),
+      step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE, localEnv(ports))),
       step('Starting DynamoDB Local', async () => {
         const dir = dynamoDbLocalDir();
         const dataDir = path.join(stateDir, 'dynamodb');
@@ -244,10 +247,19 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
           logDir,
         }),
       );
-      await waitUntil('serverless-offline', () => httpOk(`http://${HOST}:${ports.api}/health`), {
+      await waitUntil('serverless-offline', () => httpOk(`http://${HOST}:${ports.apiBackend}/health`), {
         process: proc,
         timeoutMs: 120_000,
       });
+      const checks = new Map([...jwtAuthorizers(config)].map(([name, authorizer]) => [name, jwtChecker(authorizer)]));
+      const front = await startApiFront({
+        host: HOST,
+        port: ports.api,
+        backendPort: ports.apiBackend,
+        routes: apiRoutes(config),
+        checks,
+      });
+      stoppers.push(() => front.close());
     });
 
     await step('Starting the local edge (CloudFront stand-in)', async () => {
