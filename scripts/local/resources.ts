@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type CORSConfiguration, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { localArn, localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from './service-config';
@@ -78,7 +78,8 @@ export function bucketNames(config: ServiceConfig): Map<string, string> {
 
 export async function createBuckets(config: ServiceConfig, s3: S3Client): Promise<string[]> {
   const created: string[] = [];
-  for (const name of bucketNames(config).values()) {
+  const names = bucketNames(config);
+  for (const name of names.values()) {
     try {
       await s3.send(new HeadBucketCommand({ Bucket: name }));
       continue;
@@ -86,6 +87,11 @@ export async function createBuckets(config: ServiceConfig, s3: S3Client): Promis
       await s3.send(new CreateBucketCommand({ Bucket: name }));
       created.push(name);
     }
+  }
+  // CORS decides whether a browser may post to a bucket (presigned uploads); s3rver enforces it like S3.
+  for (const [logicalId, resource] of resourcesOfType(config, 'AWS::S3::Bucket')) {
+    const cors = resource.Properties?.CorsConfiguration as CORSConfiguration | undefined;
+    if (cors) await s3.send(new PutBucketCorsCommand({ Bucket: names.get(logicalId), CORSConfiguration: cors }));
   }
   return created;
 }

@@ -9,7 +9,8 @@ import { preloadCognito, type LocalUserPool } from './cognito';
 import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
-import { startLocalS3 } from './s3';
+import { startLocalS3, type LocalS3 } from './s3';
+import { startLocalS3Events } from './s3-events';
 import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './resources';
 import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
 
@@ -115,6 +116,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
 
   try {
     await assertPortsFree(HOST, { ...ports });
+    let localS3: LocalS3 | undefined;
 
     const [config] = await Promise.all([
       step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE, localEnv(ports))),
@@ -160,8 +162,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         client.destroy();
       }),
       step('Starting S3 (s3rver)', async () => {
-        const localS3 = await startLocalS3({ host: HOST, port: ports.s3, directory: path.join(stateDir, 's3') });
-        stoppers.push(() => localS3.close());
+        localS3 = await startLocalS3({ host: HOST, port: ports.s3, directory: path.join(stateDir, 's3') });
+        const started = localS3;
+        stoppers.push(() => started.close());
       }),
       step('Starting SNS + SQS (fauxqs)', async () => {
         const proc = managed(
@@ -261,6 +264,10 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       });
       stoppers.push(() => front.close());
     });
+
+    // S3 → Lambda notifications of resources/*.yml (e.g. uploads → thumbnails), once the Lambda API is up.
+    const s3Events = startLocalS3Events({ config, buckets, queues: messaging.queues, s3rver: localS3!.server, env, logDir });
+    stoppers.push(async () => s3Events.stop());
 
     await step('Starting the local edge (CloudFront stand-in)', async () => {
       const definition = edgeFromConfig(config, (logicalId) => {

@@ -1,0 +1,207 @@
+/**
+ * S3 event notifications on the local stack: s3rver emits `event` for every object created; this dispatcher sends
+ * each one to the functions that the bucket's `NotificationConfiguration.LambdaConfigurations` (resources/*.yml, the
+ * definition that deploys) names, through serverless-offline's Lambda API, with Lambda's asynchronous semantics:
+ * retried `maximumRetryAttempts` times (default 2) on a function error, then an on-failure destination record in
+ * the function's `destinations.onFailure` queue.
+ *
+ * Written by hand: serverless-s3-local starts its own s3rver (ours sits behind the unsigned-request gate) and reads
+ * the framework's `s3` events, which this stack does not use. Not emulated: SQS/SNS notification targets, suffix-only
+ * subtleties beyond prefix/suffix matching, maximumEventAge, and Lambda's 1–2 minute retry back-off (shortened).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { resourcesOfType, type ServiceConfig } from './service-config';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from './ports';
+
+export interface S3Notification {
+  bucket: string;
+  /** `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, … */
+  event: string;
+  prefix: string;
+  suffix: string;
+  functionKey: string;
+  functionName: string;
+  maxRetries: number;
+  /** Queue URL of the function's on-failure destination, if it has one. */
+  onFailureQueueUrl?: string;
+}
+
+interface S3EventRecord {
+  eventName: string;
+  s3: { bucket: { name: string }; object: { key: string; size?: number } };
+}
+
+/** The framework's logical id of a function: `upload-url` → `UploadDashurlLambdaFunction` (osls naming). */
+export function functionLogicalId(functionKey: string): string {
+  const normalized = functionKey.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+const getAttTarget = (value: unknown): string | undefined => {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+};
+
+/** Every Lambda notification of every bucket, resolved to local bucket names, function names and queue URLs. */
+export function s3Notifications(
+  config: ServiceConfig,
+  bucketNames: Map<string, string>,
+  queues: Map<string, { url: string }>,
+): S3Notification[] {
+  const byLogicalId = new Map(Object.keys(config.functions).map((key) => [functionLogicalId(key), key]));
+  return resourcesOfType(config, 'AWS::S3::Bucket').flatMap(([bucketId, resource]) => {
+    const notification = resource.Properties?.NotificationConfiguration as
+      | { LambdaConfigurations?: { Event: string; Function: unknown; Filter?: unknown }[] }
+      | undefined;
+    return (notification?.LambdaConfigurations ?? []).map((entry) => {
+      const functionKey = byLogicalId.get(getAttTarget(entry.Function) ?? '');
+      const fn = functionKey ? config.functions[functionKey] : undefined;
+      if (!functionKey || !fn) throw new Error(`${bucketId}: notification target ${JSON.stringify(entry.Function)} is not a function of this service`);
+      const rules = (entry.Filter as { S3Key?: { Rules?: { Name: string; Value: string }[] } } | undefined)?.S3Key?.Rules ?? [];
+      const rule = (name: string) => rules.find((r) => r.Name.toLowerCase() === name)?.Value ?? '';
+      const options = fn as { maximumRetryAttempts?: number; destinations?: { onFailure?: unknown } };
+      const onFailure = options.destinations?.onFailure as { type?: string; arn?: unknown } | undefined;
+      const queueId = onFailure?.type === 'sqs' ? getAttTarget(onFailure.arn) : undefined;
+      if (onFailure && !(queueId && queues.has(queueId))) {
+        throw new Error(`${functionKey}: only an sqs on-failure destination of this stack runs locally`);
+      }
+      return {
+        bucket: bucketNames.get(bucketId) ?? bucketId,
+        event: entry.Event,
+        prefix: rule('prefix'),
+        suffix: rule('suffix'),
+        functionKey,
+        functionName: `${config.service}-${config.provider.stage}-${functionKey}`,
+        maxRetries: options.maximumRetryAttempts ?? 2,
+        onFailureQueueUrl: queueId ? queues.get(queueId)?.url : undefined,
+      };
+    });
+  });
+}
+
+export function matches(notification: S3Notification, record: S3EventRecord, key: string): boolean {
+  const [type, detail] = notification.event.replace(/^s3:/, '').split(':');
+  const [recordType, recordDetail] = record.eventName.split(':');
+  return (
+    record.s3.bucket.name === notification.bucket &&
+    type === recordType &&
+    (detail === '*' || detail === recordDetail) &&
+    key.startsWith(notification.prefix) &&
+    key.endsWith(notification.suffix)
+  );
+}
+
+/** Keys in S3 event records are URL-encoded with `+` for spaces; s3rver sends them raw. */
+export const encodeEventKey = (key: string): string =>
+  key.split('/').map((part) => encodeURIComponent(part).replace(/%20/g, '+')).join('/');
+
+export interface S3EventDispatcher {
+  /** Resolves when every delivery started so far has finished (invoked, retried, or sent to its destination). */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+export function startS3EventDispatch(options: {
+  s3rver: EventEmitter;
+  notifications: S3Notification[];
+  lambda: LambdaClient;
+  sqs: SQSClient;
+  /** Delay before retry n (1-based); Lambda waits about 1 and 2 minutes, locally a second or two is enough. */
+  retryDelayMs?: (attempt: number) => number;
+  log?: (message: string) => void;
+}): S3EventDispatcher {
+  const pending = new Set<Promise<void>>();
+  const log = options.log ?? (() => undefined);
+  const delay = options.retryDelayMs ?? ((attempt) => attempt * 1000);
+
+  const deliver = async (notification: S3Notification, event: { Records: S3EventRecord[] }): Promise<void> => {
+    const payload = Buffer.from(JSON.stringify(event));
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= notification.maxRetries; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay(attempt)));
+      try {
+        const result = await options.lambda.send(
+          new InvokeCommand({ FunctionName: notification.functionName, InvocationType: 'RequestResponse', Payload: payload }),
+        );
+        if (!result.FunctionError) return;
+        lastError = JSON.parse(Buffer.from(result.Payload ?? []).toString('utf8') || '{}');
+      } catch (error) {
+        lastError = { errorType: (error as Error).name, errorMessage: (error as Error).message };
+      }
+      log(`${notification.functionName} failed (attempt ${attempt + 1}): ${JSON.stringify(lastError)}`);
+    }
+    if (!notification.onFailureQueueUrl) return;
+    // The record Lambda sends to an on-failure destination (invocation-async-retain-records.html).
+    const record = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${notification.functionName}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: notification.maxRetries + 1,
+      },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: lastError,
+    };
+    await options.sqs.send(new SendMessageCommand({ QueueUrl: notification.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
+  };
+
+  const onEvent = (event: { Records?: S3EventRecord[] }): void => {
+    for (const raw of event.Records ?? []) {
+      const key = raw.s3.object.key;
+      const record = { ...raw, s3: { ...raw.s3, object: { ...raw.s3.object, key: encodeEventKey(key) } } };
+      for (const notification of options.notifications.filter((n) => matches(n, raw, key))) {
+        // Lambda's async invocation: S3 does not wait for the function, so neither does the upload.
+        const delivery = deliver(notification, { Records: [record] })
+          .catch((error: unknown) => log(`delivery to ${notification.functionName} failed: ${String(error)}`))
+          .finally(() => pending.delete(delivery));
+        pending.add(delivery);
+      }
+    }
+  };
+  options.s3rver.on('event', onEvent);
+  return {
+    idle: async () => {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+    stop: () => options.s3rver.off('event', onEvent),
+  };
+}
+
+/** The dispatcher as the local stack runs it: clients for the local Lambda API and SQS, a log file in logDir. */
+export function startLocalS3Events(options: {
+  config: ServiceConfig;
+  buckets: Map<string, string>;
+  queues: Map<string, { url: string }>;
+  s3rver: EventEmitter;
+  env: NodeJS.ProcessEnv;
+  logDir: string;
+}): S3EventDispatcher {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const lambda = new LambdaClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_LAMBDA });
+  const sqs = new SQSClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_SQS });
+  const logFile = path.join(options.logDir, 's3-events.log');
+  const dispatcher = startS3EventDispatch({
+    s3rver: options.s3rver,
+    notifications: s3Notifications(options.config, options.buckets, options.queues),
+    lambda,
+    sqs,
+    log: (message) => appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`),
+  });
+  return {
+    idle: () => dispatcher.idle(),
+    stop: () => {
+      dispatcher.stop();
+      lambda.destroy();
+      sqs.destroy();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The photo flow on the local stack, as a signed-in user and a subscriber see it: POST /uploads → presigned POST from
+ * the browser → S3 event → thumbnails function → thumbnails through the edge, and an event on the SQS queue.
+ */
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import sharp from 'sharp';
+import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../../scripts/local/ports';
+import { createUser, type TestUser } from './cognito';
+import { apiUrl, ports, s3, siteUrl } from './local';
+
+const THUMBNAILS_BUCKET = 'serverless-blog-local-thumbnails-bucket';
+const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS, endpoint: `http://${HOST}:${ports.messaging}` });
+
+interface UploadUrl {
+  key: string;
+  upload: { url: string; fields: Record<string, string> };
+}
+
+async function requestUpload(user: TestUser, body: unknown): Promise<Response> {
+  return fetch(`${apiUrl}/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.idToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** What a browser does with the presigned POST: a multipart form, the file last. */
+async function postFile(upload: UploadUrl['upload'], bytes: Buffer, contentType: string): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+  form.append('file', new Blob([bytes], { type: contentType }), 'photo');
+  return fetch(upload.url, { method: 'POST', body: form, headers: { origin: siteUrl } });
+}
+
+async function upload(user: TestUser, bytes: Buffer, contentType: string): Promise<string> {
+  const response = await requestUpload(user, { contentType, size: bytes.length });
+  expect(response.status).toBe(201);
+  const { key, upload: form } = (await response.json()) as UploadUrl;
+  const posted = await postFile(form, bytes, contentType);
+  expect(posted.status).toBe(204);
+  return key;
+}
+
+const queueUrl = async (name: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+
+/** Receives from a queue until a message satisfies `match` (deleting it), or gives up after `timeoutMs`. */
+async function waitForMessage<T>(queue: string, match: (body: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const url = await queueUrl(queue);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const message of Messages) {
+      const body = JSON.parse(message.Body ?? '{}') as T;
+      if (match(body)) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+        return body;
+      }
+    }
+  }
+  throw new Error(`no matching message on ${queue} within ${timeoutMs} ms`);
+}
+
+interface ReadyEvent {
+  type: string;
+  owner: string;
+  source: { key: string };
+  reason?: string;
+  outputs: { key: string; url: string; width: number; height: number; bytes: number }[];
+}
+const EVENTS_QUEUE = 'serverless-blog-local-thumbnails-events-queue';
+
+describe('photo upload → thumbnails', () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await createUser();
+  }, 30_000);
+
+  it('turns an uploaded photo into thumbnails served by the edge, and announces them on the queue', async () => {
+    // Prepare: a 2000×1500 photo
+    const photo = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: { r: 10, g: 120, b: 60 } } })
+      .jpeg()
+      .toBuffer();
+
+    // Act
+    const key = await upload(user, photo, 'image/jpeg');
+    const event = await waitForMessage<ReadyEvent>(EVENTS_QUEUE, (body) => body.source?.key === key);
+
+    // Assess: the event
+    expect(event.type).toBe('thumbnails.ready');
+    expect(key).toMatch(new RegExp(`^uploads/${event.owner}/[0-9a-f-]{36}\\.jpg$`));
+    expect(event.outputs.map(({ width, height }) => [width, height])).toEqual([
+      [160, 120],
+      [480, 360],
+      [1200, 900],
+    ]);
+    // Assess: each thumbnail through the local edge (the CloudFront stand-in), as a browser fetches it
+    for (const output of event.outputs) {
+      expect(output.url.startsWith(`${siteUrl}/thumbnails/`)).toBe(true);
+      const response = await fetch(output.url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/webp');
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const body = Buffer.from(await response.arrayBuffer());
+      expect(body.length).toBe(output.bytes);
+      const metadata = await sharp(body).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', output.width, output.height]);
+    }
+  }, 60_000);
+
+  it('reports a text file posted as a JPEG on the queue, with the reason, and makes no thumbnails', async () => {
+    // Act
+    const key = await upload(user, Buffer.from('this is not a photo'), 'image/jpeg');
+    const event = await waitForMessage<ReadyEvent>(EVENTS_QUEUE, (body) => body.source?.key === key);
+
+    // Assess
+    expect(event).toMatchObject({ type: 'thumbnails.failed', reason: 'unsupported_format' });
+    const prefix = key.replace(/^uploads\//, 'thumbnails/').replace(/\.jpg$/, '/');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: THUMBNAILS_BUCKET, Prefix: prefix }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+  }, 60_000);
+
+  it('refuses an upload URL without a token (401) and for SVG (415)', async () => {
+    // Act
+    const anonymous = await fetch(`${apiUrl}/uploads`, { method: 'POST', body: JSON.stringify({ contentType: 'image/png', size: 10 }) });
+    const svg = await requestUpload(user, { contentType: 'image/svg+xml', size: 10 });
+
+    // Assess
+    expect(anonymous.status).toBe(401);
+    expect(svg.status).toBe(415);
+    expect(await svg.json()).toEqual({ error: { code: 'unsupported_media_type', message: expect.any(String) as string } });
+  });
+
+  it('lets the blog origin post to the uploads bucket (CORS)', async () => {
+    // Prepare
+    const response = await requestUpload(user, { contentType: 'image/png', size: 10 });
+    const { upload: form } = (await response.json()) as UploadUrl;
+
+    // Act: the browser's preflight
+    const preflight = await fetch(form.url, {
+      method: 'OPTIONS',
+      headers: { origin: siteUrl, 'access-control-request-method': 'POST' },
+    });
+
+    // Assess
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(siteUrl);
+  });
+
+  it('retries a failing invocation twice, then puts the event on the failed-invocations queue', async () => {
+    // Prepare: the thumbnails bucket is gone, so every attempt fails (a transient failure, as far as the function knows)
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: THUMBNAILS_BUCKET }));
+    for (const object of listed.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: THUMBNAILS_BUCKET, Key: object.Key }));
+    await s3.send(new DeleteBucketCommand({ Bucket: THUMBNAILS_BUCKET }));
+    try {
+      const photo = await sharp({ create: { width: 400, height: 300, channels: 3, background: 'white' } }).png().toBuffer();
+
+      // Act
+      const key = await upload(user, photo, 'image/png');
+      const record = await waitForMessage<{
+        requestContext: { condition: string; approximateInvokeCount: number };
+        requestPayload: { Records: { s3: { object: { key: string } } }[] };
+      }>('serverless-blog-local-thumbnails-failed-invocations-queue', (body) => body.requestPayload?.Records?.[0]?.s3.object.key === key);
+
+      // Assess
+      expect(record.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+    } finally {
+      await s3.send(new CreateBucketCommand({ Bucket: THUMBNAILS_BUCKET }));
+    }
+  }, 60_000);
+});
+
+afterAll(() => sqs.destroy());
