@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type CORSConfiguration, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { localArn, localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from './service-config';
@@ -76,6 +76,15 @@ export function bucketNames(config: ServiceConfig): Map<string, string> {
   );
 }
 
+interface CfnCorsRule {
+  Id?: string;
+  AllowedMethods: string[];
+  AllowedOrigins: string[];
+  AllowedHeaders?: string[];
+  ExposedHeaders?: string[];
+  MaxAge?: number;
+}
+
 export async function createBuckets(config: ServiceConfig, s3: S3Client): Promise<string[]> {
   const created: string[] = [];
   const names = bucketNames(config);
@@ -90,8 +99,11 @@ export async function createBuckets(config: ServiceConfig, s3: S3Client): Promis
   }
   // CORS decides whether a browser may post to a bucket (presigned uploads); s3rver enforces it like S3.
   for (const [logicalId, resource] of resourcesOfType(config, 'AWS::S3::Bucket')) {
-    const cors = resource.Properties?.CorsConfiguration as CORSConfiguration | undefined;
-    if (cors) await s3.send(new PutBucketCorsCommand({ Bucket: names.get(logicalId), CORSConfiguration: cors }));
+    const cors = resource.Properties?.CorsConfiguration as { CorsRules: CfnCorsRule[] } | undefined;
+    if (!cors) continue;
+    // CloudFormation's CorsRule names differ from the S3 API's (CorsRules/MaxAge vs CORSRules/MaxAgeSeconds).
+    const CORSRules = cors.CorsRules.map(({ Id, MaxAge, ...rule }) => ({ ...rule, ID: Id, MaxAgeSeconds: MaxAge }));
+    await s3.send(new PutBucketCorsCommand({ Bucket: names.get(logicalId), CORSConfiguration: { CORSRules } }));
   }
   return created;
 }
