@@ -52,6 +52,10 @@ export class RejectedInput extends Error {
   }
 }
 
+// libvips' operation cache keeps recent inputs and intermediates for reuse; each upload is a different image, so it
+// only raises peak memory (measured by `npm run bench`).
+sharp.cache(false);
+
 const CONTENT_TYPES: Record<OutputFormat, string> = { webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg' };
 
 const startsWith = (bytes: Uint8Array, signature: readonly number[], offset = 0): boolean =>

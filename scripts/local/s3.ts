@@ -4,6 +4,8 @@ import S3rver from 's3rver';
 export interface LocalS3 {
   /** The s3rver instance: it emits `event` for object-created/removed notifications. */
   server: S3rver;
+  /** The port it listens on (useful with port 0). */
+  port: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startLocalS3(options: { host: string; port: number; direct
   });
   return {
     server,
+    port: (gate.address() as import('node:net').AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
         gate.closeAllConnections();

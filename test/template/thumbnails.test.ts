@@ -98,7 +98,7 @@ describe('thumbnails function', () => {
   });
 
   it('has the memory and timeout chosen from the benchmark', () => {
-    expect(properties.MemorySize).toBe(1536);
+    expect(properties.MemorySize).toBe(1769);
     expect(properties.Timeout).toBe(30);
   });
 
