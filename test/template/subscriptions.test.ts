@@ -32,7 +32,7 @@ function grants(functionId: string): Map<string, string[]> {
 /** `Id.Attr` for a GetAtt, the Sub string for a Sub, the literal for a string. */
 function describeResource(resource: Json): string {
   if (typeof resource === 'string') return resource;
-  if (isObject(resource) && Array.isArray(resource['Fn::GetAtt'])) return resource['Fn::GetAtt'].join('.');
+  if (isObject(resource) && Array.isArray(resource['Fn::GetAtt'])) return resource['Fn::GetAtt'].map(String).join('.');
   return subString(resource) ?? JSON.stringify(resource);
 }
 
@@ -87,7 +87,9 @@ describe('welcome event source', () => {
 
   it('invokes the function for INSERTs only', () => {
     const filters = isObject(mapping.FilterCriteria) ? asArray(mapping.FilterCriteria.Filters) : [];
-    const patterns = filters.map((filter) => (isObject(filter) ? JSON.parse(String(filter.Pattern)) : undefined));
+    const patterns = filters.map((filter) =>
+      isObject(filter) && typeof filter.Pattern === 'string' ? (JSON.parse(filter.Pattern) as unknown) : filter,
+    );
     expect(patterns).toEqual([{ eventName: ['INSERT'] }]);
   });
 
@@ -224,7 +226,7 @@ describe('IAM scope', () => {
       // Prepare
       const env = template.properties(welcome, 'AWS::Lambda::Function').Environment;
       const variables = isObject(env) && isObject(env.Variables) ? env.Variables : {};
-      const sender = String(variables.WELCOME_SENDER);
+      const sender = typeof variables.WELCOME_SENDER === 'string' ? variables.WELCOME_SENDER : '';
       const senderDomain = /@([^>\s]+)>?$/.exec(sender)?.[1];
 
       // Assess
