@@ -135,7 +135,8 @@ export function matchesPattern(pattern: FilterPattern, subject: unknown): boolea
   return Object.entries(pattern).every(([key, expected]) => {
     const present = key in object;
     if (Array.isArray(expected)) return expected.some((choice) => matchesChoice(choice, present, object[key]));
-    return present && matchesPattern(expected, object[key]);
+    // An absent key is an empty object below: only `exists: false` leaves can match in it.
+    return matchesPattern(expected, present ? object[key] : {});
   });
 }
 
