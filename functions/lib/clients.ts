@@ -36,10 +36,7 @@ export const s3 = once(
  * (SES "Maximum sending rate exceeded" is a TooManyRequestsException), on top of exponential backoff with jitter:
  * a batch sent in parallel settles at the account's send rate instead of failing records.
  */
-export const sesv2 = once(
-  () =>
-    new SESv2Client({
-      retryMode: 'adaptive',
-      maxAttempts: intEnv('SES_MAX_ATTEMPTS', 8, { min: 1, max: 20 }),
-    }),
-);
+export const sesv2Config = () =>
+  ({ retryMode: 'adaptive', maxAttempts: intEnv('SES_MAX_ATTEMPTS', 8, { min: 1, max: 20 }) }) as const;
+
+export const sesv2 = once(() => new SESv2Client(sesv2Config()));

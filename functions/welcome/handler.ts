@@ -3,11 +3,11 @@ import { dynamoDb, dynamoDbClient, sesv2 } from '../lib/clients';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { welcomeBatchHandler } from './batch';
 import { config } from './config';
-import { SesMailer } from './mailer';
+import { pacedMailer, SesMailer } from './mailer';
 
 /** DynamoDB stream (INSERTs of SubscribersTable) → one welcome mail per subscription, partial batch failures. */
 export const handler = welcomeBatchHandler({
-  mailer: new SesMailer(sesv2(), config.sender),
+  mailer: pacedMailer(new SesMailer(sesv2(), config.sender), config.sesMaxSendRate),
   store: new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable),
   settings: { unsubscribeBaseUrl: config.unsubscribeBaseUrl, siteUrl: config.siteUrl },
   persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() }),

@@ -1,0 +1,38 @@
+/**
+ * `npm run bench`: one section per flow (bench/<flow>.ts), each measured against a baseline taken in the same run
+ * and printed as a table. Not a test: numbers depend on the machine; the ratios are what to compare.
+ */
+import { welcomeBench } from './welcome';
+
+export interface BenchTable {
+  title: string;
+  headers: string[];
+  rows: (string | number)[][];
+  notes?: string[];
+}
+
+const sections: { name: string; run: () => Promise<BenchTable> }[] = [{ name: 'welcome', run: welcomeBench }];
+
+function print(table: BenchTable): void {
+  const cells = [table.headers, ...table.rows.map((row) => row.map(String))];
+  const widths = table.headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\n${table.title}\n`);
+  console.log(line(table.headers));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of cells.slice(1)) console.log(line(row));
+  for (const note of table.notes ?? []) console.log(`  ${note}`);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  for (const section of sections) {
+    if (only.length > 0 && !only.includes(section.name)) continue;
+    print(await section.run());
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
