@@ -248,6 +248,15 @@ describe('IAM scope', () => {
       expect(variables.SUBSCRIBERS_TABLE).toEqual({ Ref: 'SubscribersTable' });
       expect(variables.IDEMPOTENCY_TABLE).toEqual({ Ref: 'WelcomeIdempotencyTable' });
     });
+
+    it('paces sends at the account send rate, and a full batch at that rate fits the timeout', () => {
+      const fn = template.properties(welcome, 'AWS::Lambda::Function');
+      const env = fn.Environment;
+      const variables = isObject(env) && isObject(env.Variables) ? env.Variables : {};
+      const rate = Number(variables.SES_MAX_SEND_RATE);
+      expect(rate).toBeGreaterThanOrEqual(1);
+      expect(25 / rate).toBeLessThan(Number(fn.Timeout) / 2);
+    });
   });
 });
 
