@@ -1,44 +1,42 @@
 /**
- * `npm run bench`: one table per flow. Each flow is a module exporting a `BenchSection`; add yours to SECTIONS.
- * Results are ratios against a baseline measured in the same run (absolute times depend on the machine), never
- * assertions: a benchmark informs a decision (memory size, an algorithm), a test guards behaviour.
+ * `npm run bench`: one section per flow (bench/<flow>.ts), each measured against a baseline taken in the same run
+ * and printed as a table. Not a test: numbers depend on the machine; the ratios are what to compare.
  */
 import { thumbnailsBench } from './thumbnails';
+import { welcomeBench } from './welcome';
 
-export interface BenchRow {
-  [column: string]: string | number;
+export interface BenchTable {
+  title: string;
+  headers: string[];
+  rows: (string | number)[][];
+  notes?: string[];
 }
 
-export interface BenchSection {
-  name: string;
-  /** What the rows measure and against which baseline. */
-  description: string;
-  run(): Promise<BenchRow[]>;
-}
+const sections: { name: string; run: () => Promise<BenchTable> }[] = [
+  { name: 'welcome', run: welcomeBench },
+  { name: 'thumbnails', run: thumbnailsBench },
+];
 
-const SECTIONS: BenchSection[] = [thumbnailsBench];
-
-function printTable(rows: BenchRow[]): void {
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cell = (value: string | number | undefined) => (value === undefined ? '' : String(value));
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
-  const line = (values: string[]) => `| ${values.map((value, i) => value.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  console.log(line(columns));
-  console.log(`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`);
-  for (const row of rows) console.log(line(columns.map((column) => cell(row[column]))));
+function print(table: BenchTable): void {
+  const cells = [table.headers, ...table.rows.map((row) => row.map(String))];
+  const widths = table.headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\n${table.title}\n`);
+  console.log(line(table.headers));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of cells.slice(1)) console.log(line(row));
+  for (const note of table.notes ?? []) console.log(`  ${note}`);
 }
 
 async function main(): Promise<void> {
-  const only = process.argv[2];
-  for (const section of SECTIONS.filter((s) => only === undefined || s.name === only)) {
-    console.log(`\n## ${section.name}\n\n${section.description}\n`);
-    printTable(await section.run());
+  const only = process.argv.slice(2);
+  for (const section of sections) {
+    if (only.length > 0 && !only.includes(section.name)) continue;
+    print(await section.run());
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import type { BenchRow, BenchSection } from './run';
+import type { BenchTable } from './run';
 import { S3ThumbnailSink, S3UploadSource } from '../functions/thumbnails/adapters';
 import { processUpload, type ProcessOptions } from '../functions/thumbnails/process-upload';
 import { renderThumbnails } from '../functions/thumbnails/thumbnails';
@@ -90,46 +90,48 @@ async function runChild(scenario: Scenario, file: string, endpoint: string): Pro
   return JSON.parse(stdout) as { ms: number; peakRssMb: number };
 }
 
-export const thumbnailsBench: BenchSection = {
-  name: 'thumbnails',
-  description:
-    `JPEG → WebP q80 at ${WIDTHS.join('/')} px, median of ${ITERATIONS} runs after a warm-up, each scenario in its own process. ` +
-    'Baseline: the bare pipeline (decode once + clone()). End to end = HeadObject + GetObject + render + 3 PutObject against s3rver ' +
-    '(SNS publish not included). Targets: end to end ≤ 1.10× bare; peak RSS ≤ 320 MB at 24 MP.',
-  async run(): Promise<BenchRow[]> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-thumbnails-'));
-    const localS3 = await startLocalS3({ host: HOST, port: 0, directory: path.join(dir, 's3') });
-    const endpoint = `http://${HOST}:${localS3.port}`;
-    const s3 = s3Client(endpoint);
-    const rows: BenchRow[] = [];
-    try {
-      await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-      for (const [label, width, height] of [['12 MP', 4000, 3000], ['24 MP', 6000, 4000]] as const) {
-        const bytes = await photo(width, height);
-        const file = path.join(dir, `${width}x${height}.jpg`);
-        writeFileSync(file, bytes);
-        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${OWNER}/${path.basename(file)}`, Body: bytes }));
-        // Sequential, not parallel: the scenarios would compete for the same cores.
-        const bare = await runChild('bare', file, endpoint);
-        const separate = await runChild('separate', file, endpoint);
-        const endToEnd = await runChild('end-to-end', file, endpoint);
-        const row = (scenario: string, result: { ms: number; peakRssMb: number }): BenchRow => ({
-          image: `${label} (${(bytes.length / 1024 / 1024).toFixed(1)} MB)`,
-          scenario,
-          'median ms': result.ms.toFixed(0),
-          'vs bare': `${(result.ms / bare.ms).toFixed(2)}×`,
-          'peak RSS MB': result.peakRssMb.toFixed(0),
-        });
-        rows.push(row('bare pipeline (decode once + clone)', bare), row('three separate pipelines', separate), row('handler end to end (local S3)', endToEnd));
+export async function thumbnailsBench(): Promise<BenchTable> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-thumbnails-'));
+  const localS3 = await startLocalS3({ host: HOST, port: 0, directory: path.join(dir, 's3') });
+  const endpoint = `http://${HOST}:${localS3.port}`;
+  const s3 = s3Client(endpoint);
+  const rows: (string | number)[][] = [];
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    for (const [label, width, height] of [['12 MP', 4000, 3000], ['24 MP', 6000, 4000]] as const) {
+      const bytes = await photo(width, height);
+      const file = path.join(dir, `${width}x${height}.jpg`);
+      writeFileSync(file, bytes);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${OWNER}/${path.basename(file)}`, Body: bytes }));
+      // Sequential, not parallel: the scenarios would compete for the same cores.
+      const bare = await runChild('bare', file, endpoint);
+      const separate = await runChild('separate', file, endpoint);
+      const endToEnd = await runChild('end-to-end', file, endpoint);
+      const image = `${label} (${(bytes.length / 1024 / 1024).toFixed(1)} MB)`;
+      for (const [scenario, result] of [
+        ['bare pipeline (decode once + clone)', bare],
+        ['three separate pipelines', separate],
+        ['handler end to end (local S3)', endToEnd],
+      ] as const) {
+        rows.push([image, scenario, result.ms.toFixed(0), `${(result.ms / bare.ms).toFixed(2)}×`, result.peakRssMb.toFixed(0)]);
       }
-    } finally {
-      s3.destroy();
-      await localS3.close();
-      rmSync(dir, { recursive: true, force: true });
     }
-    return rows;
-  },
-};
+  } finally {
+    s3.destroy();
+    await localS3.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    title: 'thumbnails — JPEG → WebP q80 at 160/480/1200 px (baseline: the bare pipeline)',
+    headers: ['image', 'scenario', 'median ms', 'vs bare', 'peak RSS MB'],
+    rows,
+    notes: [
+      `Median of ${ITERATIONS} runs after a warm-up; each scenario in its own process, so peak RSS is its own.`,
+      'End to end = HeadObject + GetObject + render + 3 PutObject against s3rver on this machine (SNS publish not included).',
+      'Targets (issue #3): end to end <= 1.10x bare; peak RSS <= 320 MB at 24 MP.',
+    ],
+  };
+}
 
 if (process.argv[2] === '--child') {
   child(process.argv[3] as Scenario, process.argv[4] ?? '', process.argv[5] ?? '').catch((error: unknown) => {

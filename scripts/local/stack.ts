@@ -11,6 +11,7 @@ import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type 
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { startLocalS3, type LocalS3 } from './s3';
 import { startLocalS3Events } from './s3-events';
+import { startStreamPollers } from './streams';
 import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './resources';
 import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
 
@@ -265,6 +266,16 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       stoppers.push(() => front.close());
     });
 
+    await step('Starting DynamoDB stream pollers (event source mappings)', async () => {
+      const pollers = await startStreamPollers({
+        config,
+        env,
+        queueUrls: new Map([...messaging.queues].map(([id, queue]) => [id, queue.url])),
+        stateDir,
+        logFile: path.join(logDir, 'streams.log'),
+      });
+      stoppers.push(() => pollers.stop());
+    });
     // S3 → Lambda notifications of resources/*.yml (e.g. uploads → thumbnails), once the Lambda API is up.
     const s3Events = startLocalS3Events({ config, buckets, queues: messaging.queues, s3rver: localS3!.server, env, logDir });
     stoppers.push(async () => s3Events.stop());
