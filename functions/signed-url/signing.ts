@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { badRequest, notFound } from '../lib/http';
+import { badRequest } from '../lib/http';
 
 export interface ExpiryBounds {
   defaultSeconds: number;

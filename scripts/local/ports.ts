@@ -10,11 +10,12 @@ export interface LocalPorts {
   api: number;
   lambda: number;
   edge: number;
+  secrets: number;
 }
 
 export const HOST = '127.0.0.1';
 
-const BASE: LocalPorts = { dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, lambda: 3002, edge: 8080 };
+const BASE: LocalPorts = { dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, lambda: 3002, edge: 8080, secrets: 4584 };
 
 export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {
   if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {

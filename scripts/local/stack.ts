@@ -3,6 +3,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { preloadCognito, type LocalUserPool } from './cognito';
+import { preparePaidContent, startPaidContent } from './paid-content';
+import { attachSignedRequestAuth } from './signed-requests';
 import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
@@ -51,6 +53,8 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
     AWS_ENDPOINT_URL_SESV2: url(ports.ses),
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url(ports.cognito),
     AWS_ENDPOINT_URL_LAMBDA: url(ports.lambda),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: url(ports.secrets),
+    LOCAL_COGNITO_PORT: String(ports.cognito),
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     LOCAL_API_PORT: String(ports.api),
     LOCAL_LAMBDA_PORT: String(ports.lambda),
@@ -105,6 +109,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
 
   try {
     await assertPortsFree(HOST, { ...ports });
+    preparePaidContent();
 
     const [config] = await Promise.all([
       step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE)),
@@ -168,6 +173,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       }),
     ]);
 
+    stoppers.push(await step('Starting the local Secrets Manager endpoint', () => startPaidContent(config, ports)));
+
     const userPool = await step('Starting Cognito (cognito-local)', async () => {
       const cognitoDir = path.join(stateDir, 'cognito');
       const pool = preloadCognito(config, cognitoDir, ports, HOST);
@@ -229,6 +236,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         if (!name) throw new Error(`the distribution names an origin bucket ${logicalId} that is not in resources`);
         return name;
       });
+      attachSignedRequestAuth(definition, config);
       const edge = await startEdge({ host: HOST, port: ports.edge, definition, source: s3ObjectSource(s3) });
       stoppers.push(() => edge.close());
     });
