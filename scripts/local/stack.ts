@@ -1,6 +1,7 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { preloadCognito, type LocalUserPool } from './cognito';
 import { preparePaidContent, startPaidContent } from './paid-content';
@@ -75,9 +76,16 @@ function dynamoDbLocalDir(): string {
   return path.join(base, dir);
 }
 
-async function httpOk(url: string): Promise<boolean> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  return response.ok;
+/** node:http, not fetch: fetch refuses ports on the WHATWG "bad ports" list (6000 = API port at offset 3000). */
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
 }
 
 export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
