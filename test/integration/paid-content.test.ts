@@ -141,7 +141,7 @@ describe('paid content', () => {
       DynamoDBDocumentClient.from(dynamodb).send(new GetCommand({ TableName: USERS_TABLE, Key: { userId } })));
     expect(Item).toMatchObject({ userId, email, plan: 'free', createdAt: expect.stringMatching(/^\d{4}-/) as string });
     userToken = await signIn(email);
-    expect(JSON.parse(Buffer.from(userToken.split('.')[1] ?? '', 'base64url').toString()).sub).toBe(userId);
+    expect((JSON.parse(Buffer.from(userToken.split('.')[1] ?? '', 'base64url').toString()) as { sub?: string }).sub).toBe(userId);
   }, 30_000);
 
   it('refuses a free user with 403', async () => {
