@@ -30,7 +30,7 @@ function grants(roleId: string): Record<string, string[]> {
     const conditional = (statement as unknown as JsonObject)['Fn::If'];
     if (Array.isArray(conditional)) {
       const [condition, whenTrue] = conditional;
-      if (isObject(whenTrue)) add({ ...(whenTrue as unknown as PolicyStatement), Action: asArray((whenTrue as unknown as PolicyStatement).Action).map((a) => `${String(condition)}? ${a}`) });
+      if (isObject(whenTrue)) add({ ...(whenTrue as unknown as PolicyStatement), Action: asArray((whenTrue as unknown as PolicyStatement).Action).map((a) => `${typeof condition === "string" ? condition : JSON.stringify(condition)}? ${a}`) });
     } else if (statement.Effect === 'Allow') add(statement);
   }
   return result;
