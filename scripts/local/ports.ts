@@ -7,15 +7,23 @@ export interface LocalPorts {
   s3: number;
   cognito: number;
   ses: number;
+  /** The API front that verifies JWTs (what clients call)… */
   api: number;
+  /** …and serverless-offline behind it. */
+  apiBackend: number;
   lambda: number;
   edge: number;
+  /** SNS and SQS (fauxqs serves both on one port). */
+  messaging: number;
   secrets: number;
 }
 
 export const HOST = '127.0.0.1';
 
-const BASE: LocalPorts = { dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, lambda: 3002, edge: 8080, secrets: 4584 };
+const BASE: LocalPorts = {
+  dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080,
+  messaging: 4566, secrets: 4584,
+};
 
 export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {
   if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
@@ -31,3 +39,5 @@ export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S
 /** Any credentials do for the other emulators; the SDK just needs some. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
+/** The account id the local emulators put in ARNs. */
+export const LOCAL_ACCOUNT_ID = '000000000000';

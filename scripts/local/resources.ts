@@ -7,7 +7,9 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from './service-config';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { localArn, localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from './service-config';
 
 /** The name a resource has locally: its literal name from the template, else the local naming rule. */
 export function physicalName(config: ServiceConfig, logicalId: string, resource: CfnResource, prop: string): string {
@@ -86,4 +88,96 @@ export async function createBuckets(config: ServiceConfig, s3: S3Client): Promis
     }
   }
   return created;
+}
+
+export interface LocalQueue {
+  url: string;
+  arn: string;
+}
+
+/** Queue attributes CloudFormation and CreateQueue share; the rest (tags, KMS) means nothing locally. */
+const QUEUE_ATTRIBUTES = [
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'ReceiveMessageWaitTimeSeconds',
+  'VisibilityTimeout',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+] as const;
+
+/**
+ * Creates the queues, topics and SQS subscriptions of resources/*.yml in the SNS/SQS emulator, resolving the
+ * references between them (RedrivePolicy → dead-letter queue, Subscription → topic and queue).
+ */
+export async function createMessaging(
+  config: ServiceConfig,
+  sqs: SQSClient,
+  sns: SNSClient,
+): Promise<{ queues: Map<string, LocalQueue>; topics: Map<string, string> }> {
+  const queues = new Map<string, LocalQueue>();
+  const arnOf = (value: unknown): string => {
+    const logicalId = refTarget(value);
+    const queue = logicalId ? queues.get(logicalId) : undefined;
+    if (queue) return queue.arn;
+    if (typeof value === 'string') return value;
+    throw new Error(`cannot resolve ${JSON.stringify(value)} to a local queue`);
+  };
+  // Dead-letter queues first, so that a RedrivePolicy can name them.
+  const definitions = resourcesOfType(config, 'AWS::SQS::Queue').sort(
+    ([, a], [, b]) => Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)),
+  );
+  for (const [logicalId, resource] of definitions) {
+    const props = resource.Properties ?? {};
+    const attributes: Record<string, string> = {};
+    for (const name of QUEUE_ATTRIBUTES) if (props[name] !== undefined) attributes[name] = scalar(props[name]);
+    const redrive = props.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | undefined;
+    if (redrive) {
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: arnOf(redrive.deadLetterTargetArn),
+        maxReceiveCount: Number(redrive.maxReceiveCount),
+      });
+    }
+    const name = physicalName(config, logicalId, resource, 'QueueName');
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    queues.set(logicalId, { url: QueueUrl!, arn: localArn('sqs', name) });
+  }
+
+  const topics = new Map<string, string>();
+  for (const [logicalId, resource] of resourcesOfType(config, 'AWS::SNS::Topic')) {
+    const { TopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: physicalName(config, logicalId, resource, 'TopicName') }),
+    );
+    topics.set(logicalId, TopicArn!);
+  }
+
+  for (const [logicalId, resource] of resourcesOfType(config, 'AWS::SNS::Subscription')) {
+    const props = resource.Properties ?? {};
+    if (props.Protocol !== 'sqs') throw new Error(`${logicalId}: only sqs subscriptions run locally`);
+    const topicId = refTarget(props.TopicArn);
+    const topicArn = topicId ? topics.get(topicId) : undefined;
+    if (!topicArn) throw new Error(`${logicalId}: TopicArn must reference a topic of this stack`);
+    const attributes: Record<string, string> = {};
+    if (props.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = scalar(props.RawMessageDelivery);
+    if (props.FilterPolicy !== undefined) attributes.FilterPolicy = JSON.stringify(props.FilterPolicy);
+    await sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arnOf(props.Endpoint), Attributes: attributes }),
+    );
+  }
+  return { queues, topics };
+}
+
+function scalar(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new Error(`expected a plain value, got ${JSON.stringify(value)}`);
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` points at. */
+function refTarget(value: unknown): string | undefined {
+  if (value && typeof value === 'object') {
+    const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+    if (typeof v.Ref === 'string') return v.Ref;
+    if (Array.isArray(v['Fn::GetAtt']) && typeof v['Fn::GetAtt'][0] === 'string') return v['Fn::GetAtt'][0];
+  }
+  return undefined;
 }

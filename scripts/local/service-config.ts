@@ -26,13 +26,14 @@ export interface ServiceConfig {
  * Resolves serverless.yml (and every resources/*.yml it includes) for a stage with the framework itself, so the
  * local stack is built from exactly the definitions that deploy. `sls print` needs no network or credentials.
  */
-export async function loadServiceConfig(stage: string): Promise<ServiceConfig> {
+export async function loadServiceConfig(stage: string, env: Record<string, string> = {}): Promise<ServiceConfig> {
   const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
   const { stdout } = await run(sls, ['print', '--stage', stage, '--format', 'json'], {
     cwd: ROOT,
     timeout: 120_000,
     maxBuffer: 32 * 1024 * 1024,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    // `env`: the local stack's ports, which serverless.yml reads for the `local` stage (e.g. the token issuer URL).
+    env: { ...process.env, ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
   });
   const config = JSON.parse(stdout) as ServiceConfig;
   config.resources ??= { Resources: {} };
@@ -53,6 +54,14 @@ export function param(config: ServiceConfig, name: string): unknown {
 export function localPhysicalName(config: ServiceConfig, logicalId: string): string {
   const kebab = logicalId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
   return `${config.service}-${config.provider.stage}-${kebab}`;
+}
+
+/**
+ * The ARN a queue or topic has on the local stack (fauxqs puts account 000000000000 and the region in it); the
+ * `local` params of serverless.yml spell it out the same way, e.g. `arn:aws:sns:us-east-1:000000000000:<name>`.
+ */
+export function localArn(service: 'sqs' | 'sns', name: string): string {
+  return `arn:aws:${service}:us-east-1:000000000000:${name}`;
 }
 
 export function resourcesOfType(config: ServiceConfig, type: string): [string, CfnResource][] {

@@ -1,8 +1,11 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { apiRoutes, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
 import { preloadCognito, type LocalUserPool } from './cognito';
 import { preparePaidContent, startPaidContent } from './paid-content';
 import { attachSignedRequestAuth } from './signed-requests';
@@ -10,7 +13,7 @@ import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { startLocalS3 } from './s3';
-import { bucketNames, createBuckets, createTables } from './resources';
+import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './resources';
 import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
 
 export interface StackOptions {
@@ -25,9 +28,12 @@ export interface StackOptions {
 
 export interface LocalStack {
   ports: LocalPorts;
-  urls: Record<'site' | 'api' | 's3' | 'dynamodb' | 'cognito' | 'sesInbox' | 'lambda', string>;
+  urls: Record<'site' | 'api' | 's3' | 'dynamodb' | 'cognito' | 'sesInbox' | 'lambda' | 'messaging', string>;
   userPool: LocalUserPool;
   buckets: Map<string, string>;
+  /** Queues and topics by logical id. */
+  queues: Map<string, LocalQueue>;
+  topics: Map<string, string>;
   config: ServiceConfig;
   env: NodeJS.ProcessEnv;
   logDir: string;
@@ -55,9 +61,12 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url(ports.cognito),
     AWS_ENDPOINT_URL_LAMBDA: url(ports.lambda),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: url(ports.secrets),
-    LOCAL_COGNITO_PORT: String(ports.cognito),
+    AWS_ENDPOINT_URL_SQS: url(ports.messaging),
+    AWS_ENDPOINT_URL_SNS: url(ports.messaging),
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     LOCAL_API_PORT: String(ports.api),
+    LOCAL_API_BACKEND_PORT: String(ports.apiBackend),
+    LOCAL_COGNITO_PORT: String(ports.cognito),
     LOCAL_LAMBDA_PORT: String(ports.lambda),
     LOCAL_EDGE_PORT: String(ports.edge),
     // The emulators and `sls` run on this machine's Node 20; the functions run on nodejs24.x on AWS.
@@ -120,7 +129,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     preparePaidContent();
 
     const [config] = await Promise.all([
-      step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE)),
+      step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE, localEnv(ports))),
       step('Starting DynamoDB Local', async () => {
         const dir = dynamoDbLocalDir();
         const dataDir = path.join(stateDir, 'dynamodb');
@@ -166,6 +175,19 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         const localS3 = await startLocalS3({ host: HOST, port: ports.s3, directory: path.join(stateDir, 's3') });
         stoppers.push(() => localS3.close());
       }),
+      step('Starting SNS + SQS (fauxqs)', async () => {
+        const proc = managed(
+          spawnManaged({
+            name: 'messaging',
+            command: process.execPath,
+            args: [path.join(ROOT, 'scripts', 'local', 'fauxqs-server.mjs')],
+            cwd: stateDir,
+            env: { ...env, FAUXQS_PORT: String(ports.messaging) },
+            logDir,
+          }),
+        );
+        await waitUntil('fauxqs', () => portAcceptsConnections(HOST, ports.messaging), { process: proc });
+      }),
       step('Starting SES emulator', async () => {
         const proc = managed(
           spawnManaged({
@@ -210,7 +232,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     });
     stoppers.push(async () => s3.destroy());
     const buckets = bucketNames(config);
-    await step('Creating tables and buckets from resources/*.yml', async () => {
+    const messaging = await step('Creating tables, buckets, queues and topics from resources/*.yml', async () => {
       const dynamodb = new DynamoDBClient({
           endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
           region: LOCAL_REGION,
@@ -219,6 +241,13 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       await createTables(config, dynamodb);
       dynamodb.destroy();
       await createBuckets(config, s3);
+      const clientConfig = { endpoint: env.AWS_ENDPOINT_URL_SQS, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS };
+      const sqs = new SQSClient(clientConfig);
+      const sns = new SNSClient(clientConfig);
+      const created = await createMessaging(config, sqs, sns);
+      sqs.destroy();
+      sns.destroy();
+      return created;
     });
 
     await step('Starting the HTTP API (serverless-offline)', async () => {
@@ -232,10 +261,19 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
           logDir,
         }),
       );
-      await waitUntil('serverless-offline', () => httpOk(`http://${HOST}:${ports.api}/health`), {
+      await waitUntil('serverless-offline', () => httpOk(`http://${HOST}:${ports.apiBackend}/health`), {
         process: proc,
         timeoutMs: 120_000,
       });
+      const checks = new Map([...jwtAuthorizers(config)].map(([name, authorizer]) => [name, jwtChecker(authorizer)]));
+      const front = await startApiFront({
+        host: HOST,
+        port: ports.api,
+        backendPort: ports.apiBackend,
+        routes: apiRoutes(config),
+        checks,
+      });
+      stoppers.push(() => front.close());
     });
 
     await step('Starting the local edge (CloudFront stand-in)', async () => {
@@ -265,9 +303,12 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         cognito: userPool.issuer,
         sesInbox: `http://${HOST}:${ports.ses}/`,
         lambda: env.AWS_ENDPOINT_URL_LAMBDA!,
+        messaging: env.AWS_ENDPOINT_URL_SQS!,
       },
       userPool,
       buckets,
+      queues: messaging.queues,
+      topics: messaging.topics,
       config,
       env: localEnv(ports),
       logDir,

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       ['DynamoDB', stack.urls.dynamodb],
       ['Cognito', `${stack.urls.cognito}  (client ${stack.userPool.clientId})`],
       ['SES inbox', stack.urls.sesInbox],
+      ['SNS + SQS', stack.urls.messaging],
       ['Lambda API', stack.urls.lambda],
       ['Logs', path.relative(ROOT, stack.logDir) + '/'],
     ]),

@@ -248,9 +248,7 @@ describe('paid content', () => {
       expect((await api('/premium/url', otherClient, { key: 'premium/guides/intro.txt' })).status).toBe(401);
     });
 
-    // serverless-offline only decodes tokens: a forged signature passes until the JWT-verifying front on the API
-    // port (the lead's change on main) is merged. Then this starts passing and `it.failing` must become `it`.
-    it.failing('answers 401 for a forged token (signed with another key)', async () => {
+    it('answers 401 for a forged token (signed with another key)', async () => {
       const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('rsa', { modulusLength: 2048 }));
       const forged = cognitoLocalToken(claims(), privateKey);
       expect((await api('/premium/url', forged, { key: 'premium/guides/intro.txt' })).status).toBe(401);

@@ -1,0 +1,60 @@
+import { apiRoutes, matchRoute, type ApiRoute } from '../../scripts/local/api-gateway';
+import type { ServiceConfig } from '../../scripts/local/service-config';
+
+describe('matchRoute (API Gateway route selection)', () => {
+  const routes: ApiRoute[] = [
+    { method: 'GET', path: '/health' },
+    { method: 'GET', path: '/premium/{key+}', authorizer: { name: 'cognito', scopes: [] } },
+    { method: 'GET', path: '/premium/catalog' },
+    { method: 'DELETE', path: '/subscriptions/{token}' },
+    { method: 'ANY', path: '/things/{id}', authorizer: { name: 'cognito', scopes: [] } },
+    { method: 'GET', path: '/things/{id}' },
+  ];
+
+  it.each([
+    ['GET', '/health', '/health'],
+    ['GET', '/premium/catalog', '/premium/catalog'],
+    ['GET', '/premium/videos/intro/index.m3u8', '/premium/{key+}'],
+    ['DELETE', '/subscriptions/abc', '/subscriptions/{token}'],
+    ['GET', '/things/1', '/things/{id}'],
+  ])('%s %s → %s', (method, path, expected) => {
+    expect(matchRoute(routes, method, path)?.path).toBe(expected);
+  });
+
+  it('prefers a route for the method over ANY', () => {
+    expect(matchRoute(routes, 'GET', '/things/1')?.authorizer).toBeUndefined();
+    expect(matchRoute(routes, 'PUT', '/things/1')?.authorizer?.name).toBe('cognito');
+  });
+
+  it.each([
+    ['POST', '/health'],
+    ['GET', '/premium'],
+    ['DELETE', '/subscriptions/a/b'],
+    ['GET', '/nothing'],
+  ])('finds no route for %s %s', (method, path) => {
+    expect(matchRoute(routes, method, path)).toBeUndefined();
+  });
+});
+
+describe('apiRoutes', () => {
+  it('reads both the string and the object form of httpApi events, with their authorizer', () => {
+    // Prepare
+    const config = {
+      functions: {
+        a: { handler: 'a', events: [{ httpApi: 'GET /a' }] },
+        b: { handler: 'b', events: [{ httpApi: { method: 'post', path: '/b', authorizer: { name: 'cognito', scopes: ['x'] } } }] },
+        c: { handler: 'c', events: [{ httpApi: { method: 'GET', path: '/c', authorizer: 'cognito' } }, { s3: {} }] },
+      },
+    } as unknown as ServiceConfig;
+
+    // Act
+    const routes = apiRoutes(config);
+
+    // Assess
+    expect(routes).toEqual([
+      { method: 'GET', path: '/a', authorizer: undefined },
+      { method: 'POST', path: '/b', authorizer: { name: 'cognito', scopes: ['x'] } },
+      { method: 'GET', path: '/c', authorizer: { name: 'cognito', scopes: [] } },
+    ]);
+  });
+});
