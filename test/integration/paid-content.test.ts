@@ -251,7 +251,8 @@ describe('paid content', () => {
     it('answers 401 for a forged token (signed with another key)', async () => {
       const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('rsa', { modulusLength: 2048 }));
       const forged = cognitoLocalToken(claims(), privateKey);
-      expect((await api('/premium/url', forged, { key: 'premium/guides/intro.txt' })).status).toBe(401);
+      const response = await api('/premium/url', forged, { key: 'premium/guides/intro.txt' });
+      expect([response.status, response.json()]).toEqual([401, { message: 'Unauthorized' }]);
     });
   });
 
