@@ -7,8 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface LocalSecrets {
+  url: string;
   close(): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ function reply(res: http.ServerResponse, status: number, body: unknown, errorTyp
   res.end(JSON.stringify(body));
 }
 
-/** `secrets` maps a secret name to the file holding its value (read on every call, so a new key is picked up). */
+/** Port 0 picks a free port. `secrets` maps a secret name to the file holding its value (read on every call, so a new key is picked up). */
 export async function startLocalSecrets(options: {
   host: string;
   port: number;
@@ -61,7 +63,9 @@ export async function startLocalSecrets(options: {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  const { port } = server.address() as AddressInfo;
   return {
+    url: `http://${options.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
