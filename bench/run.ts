@@ -1,42 +1,38 @@
 /**
- * `npm run bench`: one table per flow. Each flow module (bench/<flow>.ts) exports a `BenchSection` whose rows are
- * measured in the same run as its baseline and reported as ratios to it — never as absolute pass/fail timings.
- * Add a flow: write bench/<flow>.ts exporting `section`, and list it in SECTIONS.
+ * `npm run bench`: one section per flow (bench/<flow>.ts), each measured against a baseline taken in the same run
+ * and printed as a table. Not a test: numbers depend on the machine; the ratios are what to compare.
  */
-import { section as signing } from './signing';
+import { signingBench } from './signing';
+import { welcomeBench } from './welcome';
 
-export interface BenchRow {
-  name: string;
-  /** Median microseconds per operation. */
-  micros: number;
-  /** The row all others are divided by. */
-  baseline?: boolean;
-  note?: string;
-}
-
-export interface BenchSection {
+export interface BenchTable {
   title: string;
-  run(): Promise<BenchRow[]>;
+  headers: string[];
+  rows: (string | number)[][];
+  notes?: string[];
 }
 
-const SECTIONS: BenchSection[] = [signing];
+const sections: { name: string; run: () => Promise<BenchTable> }[] = [
+  { name: 'welcome', run: welcomeBench },
+  { name: 'signing', run: signingBench },
+];
 
-function printTable(title: string, rows: BenchRow[]): void {
-  const base = rows.find((row) => row.baseline)?.micros;
-  console.log(`\n## ${title}\n`);
-  console.log('| case | median µs/op | × baseline | note |');
-  console.log('| --- | ---: | ---: | --- |');
-  for (const row of rows) {
-    const ratio = base === undefined ? '—' : `${(row.micros / base).toFixed(2)}×`;
-    console.log(`| ${row.name}${row.baseline ? ' (baseline)' : ''} | ${row.micros.toFixed(1)} | ${ratio} | ${row.note ?? ''} |`);
-  }
+function print(table: BenchTable): void {
+  const cells = [table.headers, ...table.rows.map((row) => row.map(String))];
+  const widths = table.headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\n${table.title}\n`);
+  console.log(line(table.headers));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of cells.slice(1)) console.log(line(row));
+  for (const note of table.notes ?? []) console.log(`  ${note}`);
 }
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  for (const section of SECTIONS) {
-    if (only.length > 0 && !only.some((name) => section.title.toLowerCase().includes(name.toLowerCase()))) continue;
-    printTable(section.title, await section.run());
+  for (const section of sections) {
+    if (only.length > 0 && !only.includes(section.name)) continue;
+    print(await section.run());
   }
 }
 

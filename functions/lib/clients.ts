@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { boolEnv } from './env';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { boolEnv, intEnv } from './env';
 
 /**
  * SDK clients, each made once per container on first use and reused by warm invocations. Endpoints are never set
@@ -12,8 +13,11 @@ function once<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
+/** The plain client, for libraries that take one (Powertools idempotency's persistence layer). */
+export const dynamoDbClient = once(() => new DynamoDBClient({}));
+
 export const dynamoDb = once(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
 );
 
 export const s3 = once(
@@ -26,3 +30,13 @@ export const s3 = once(
       requestChecksumCalculation: 'WHEN_REQUIRED',
     }),
 );
+
+/**
+ * SES (API v2). `adaptive` retry mode adds a client-side token bucket that slows down after throttling answers
+ * (SES "Maximum sending rate exceeded" is a TooManyRequestsException), on top of exponential backoff with jitter:
+ * a batch sent in parallel settles at the account's send rate instead of failing records.
+ */
+export const sesv2Config = () =>
+  ({ retryMode: 'adaptive', maxAttempts: intEnv('SES_MAX_ATTEMPTS', 8, { min: 1, max: 20 }) }) as const;
+
+export const sesv2 = once(() => new SESv2Client(sesv2Config()));

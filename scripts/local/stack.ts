@@ -13,6 +13,7 @@ import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { startLocalS3 } from './s3';
+import { startStreamPollers } from './streams';
 import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './resources';
 import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
 
@@ -274,6 +275,17 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         checks,
       });
       stoppers.push(() => front.close());
+    });
+
+    await step('Starting DynamoDB stream pollers (event source mappings)', async () => {
+      const pollers = await startStreamPollers({
+        config,
+        env,
+        queueUrls: new Map([...messaging.queues].map(([id, queue]) => [id, queue.url])),
+        stateDir,
+        logFile: path.join(logDir, 'streams.log'),
+      });
+      stoppers.push(() => pollers.stop());
     });
 
     await step('Starting the local edge (CloudFront stand-in)', async () => {

@@ -1,0 +1,23 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dynamoDb } from '../lib/clients';
+import { errorResponse, json, parseJsonBody } from '../lib/http';
+import { logger } from '../lib/logger';
+import { DynamoDbSubscriberStore } from '../lib/subscribers';
+import { config } from './config';
+import { parseSubscribeRequest, subscribe } from './subscribe';
+
+/** A subscribe body is an address and a name: anything near this size is not one. */
+const MAX_BODY_BYTES = 2 * 1024;
+const store = new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable);
+
+/** POST /subscriptions — 202 for a new or an existing address alike (see subscribe()). */
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  try {
+    const request = parseSubscribeRequest(parseJsonBody(event.body, event.isBase64Encoded, MAX_BODY_BYTES));
+    const { status, created } = await subscribe(request, store);
+    logger.info('subscribe', { created });
+    return json(202, { status });
+  } catch (error) {
+    return errorResponse(error);
+  }
+};

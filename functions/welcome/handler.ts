@@ -1,0 +1,15 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { dynamoDb, dynamoDbClient, sesv2 } from '../lib/clients';
+import { DynamoDbSubscriberStore } from '../lib/subscribers';
+import { welcomeBatchHandler } from './batch';
+import { config } from './config';
+import { pacedMailer, SesMailer } from './mailer';
+
+/** DynamoDB stream (INSERTs of SubscribersTable) → one welcome mail per subscription, partial batch failures. */
+export const handler = welcomeBatchHandler({
+  mailer: pacedMailer(new SesMailer(sesv2(), config.sender), config.sesMaxSendRate),
+  store: new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable),
+  settings: { unsubscribeBaseUrl: config.unsubscribeBaseUrl, siteUrl: config.siteUrl },
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() }),
+  idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+});

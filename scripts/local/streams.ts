@@ -1,0 +1,441 @@
+/**
+ * DynamoDB stream → Lambda, locally: a poller per `stream` event of serverless.yml that does what the event source
+ * mapping does on AWS, reading its settings from the resolved config, the stream from DynamoDB Local and invoking
+ * the function through serverless-offline's Lambda API (the same bundle and handler as the HTTP routes).
+ *
+ * Written here rather than taken from serverless-offline-dynamodb-streams (8.0.1, source read and tried): that
+ * plugin treats a returned `batchItemFailures` as success (failed records are dropped, never retried), has no
+ * bisection or record age limit, retries the whole batch `maximumRetryAttempts` times in total (AWS: retries after
+ * the first attempt), and sends failures to the function's async `destinations`, not the event source's on-failure
+ * destination, with a payload unlike the stream's. Those are the settings this flow's exactly-once rests on.
+ *
+ * Honoured: filterPatterns (the value / prefix / exists / anything-but subset, anything else refuses to start),
+ * batchSize, batchWindow, startingPosition, functionResponseType ReportBatchItemFailures, bisectBatchOnFunctionError,
+ * maximumRetryAttempts, maximumRecordAgeInSeconds, destinations.onFailure (an SQS queue of resources/*.yml).
+ */
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamSdkRecord,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, LOCAL_S3_CREDENTIALS } from './ports';
+import { physicalName } from './resources';
+import type { ServiceConfig } from './service-config';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settings, from the resolved serverless.yml
+
+export interface StreamSubscription {
+  functionKey: string;
+  tableLogicalId: string;
+  batchSize: number;
+  batchWindowMs: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  filterPatterns: FilterPattern[];
+  reportBatchItemFailures: boolean;
+  bisectBatchOnFunctionError: boolean;
+  /** -1: until the record expires, as on AWS. */
+  maximumRetryAttempts: number;
+  /** -1: no limit. */
+  maximumRecordAgeSeconds: number;
+  /** Logical id of the on-failure queue. */
+  onFailureQueue?: string;
+}
+
+export type FilterPattern = { [key: string]: FilterPattern | FilterValue[] };
+type FilterValue = string | number | boolean | null | Record<string, unknown>;
+
+const firstId = (value: unknown): string | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const getAtt = (value as Record<string, unknown>)['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  if (typeof getAtt === 'string') return getAtt.split('.')[0];
+  const ref = (value as Record<string, unknown>).Ref;
+  return typeof ref === 'string' ? ref : undefined;
+};
+
+/** Every `stream` event of type dynamodb in the config, with AWS's defaults where the event leaves a value out. */
+export function streamSubscriptions(config: ServiceConfig): StreamSubscription[] {
+  const found: StreamSubscription[] = [];
+  for (const [functionKey, fn] of Object.entries(config.functions)) {
+    for (const event of fn.events ?? []) {
+      const stream = (event as { stream?: Record<string, unknown> }).stream;
+      if (!stream || stream.type !== 'dynamodb' || stream.enabled === false) continue;
+      const tableLogicalId = firstId(stream.arn);
+      if (!tableLogicalId) throw new Error(`${functionKey}: the stream arn must be !GetAtt <Table>.StreamArn to run locally`);
+      const destinations = stream.destinations as { onFailure?: unknown } | undefined;
+      const onFailure = destinations?.onFailure;
+      const onFailureQueue = firstId(typeof onFailure === 'object' && onFailure && 'arn' in onFailure ? onFailure.arn : onFailure);
+      const patterns = (stream.filterPatterns ?? []) as FilterPattern[];
+      patterns.forEach(assertSupportedPattern);
+      found.push({
+        functionKey,
+        tableLogicalId,
+        batchSize: Number(stream.batchSize ?? 100),
+        batchWindowMs: Number(stream.batchWindow ?? 0) * 1000,
+        startingPosition: stream.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+        filterPatterns: patterns,
+        reportBatchItemFailures: stream.functionResponseType === 'ReportBatchItemFailures',
+        bisectBatchOnFunctionError: stream.bisectBatchOnFunctionError === true,
+        maximumRetryAttempts: Number(stream.maximumRetryAttempts ?? -1),
+        maximumRecordAgeSeconds: Number(stream.maximumRecordAgeInSeconds ?? -1),
+        ...(onFailureQueue === undefined ? {} : { onFailureQueue }),
+      });
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Filter patterns (Lambda event filtering, the subset this project can use)
+
+const SUPPORTED_OPERATORS = new Set(['prefix', 'exists', 'anything-but']);
+
+function assertSupportedPattern(pattern: FilterPattern): void {
+  for (const value of Object.values(pattern)) {
+    if (!Array.isArray(value)) {
+      assertSupportedPattern(value);
+      continue;
+    }
+    for (const choice of value) {
+      if (typeof choice === 'object' && choice !== null) {
+        const unsupported = Object.keys(choice).filter((operator) => !SUPPORTED_OPERATORS.has(operator));
+        if (unsupported.length > 0) {
+          throw new Error(`filter operator ${unsupported.join(', ')} is not supported by the local stream poller`);
+        }
+      }
+    }
+  }
+}
+
+function matchesChoice(choice: FilterValue, present: boolean, value: unknown): boolean {
+  if (typeof choice !== 'object' || choice === null) return present && value === choice;
+  if ('exists' in choice) return present === choice.exists;
+  if (!present) return false;
+  if ('prefix' in choice) return typeof value === 'string' && value.startsWith(String(choice.prefix));
+  if ('anything-but' in choice) {
+    const excluded = Array.isArray(choice['anything-but']) ? choice['anything-but'] : [choice['anything-but']];
+    return !excluded.includes(value);
+  }
+  return false;
+}
+
+/** An object pattern matches when every key matches (AND); an array of choices when any matches (OR). */
+export function matchesPattern(pattern: FilterPattern, subject: unknown): boolean {
+  const object = (typeof subject === 'object' && subject !== null ? subject : {}) as Record<string, unknown>;
+  return Object.entries(pattern).every(([key, expected]) => {
+    const present = key in object;
+    if (Array.isArray(expected)) return expected.some((choice) => matchesChoice(choice, present, object[key]));
+    // An absent key is an empty object below: only `exists: false` leaves can match in it.
+    return matchesPattern(expected, present ? object[key] : {});
+  });
+}
+
+/** With patterns, a record goes to the function when any pattern matches; the others are skipped for good. */
+export const passesFilters = (patterns: FilterPattern[], record: DynamoDBRecord): boolean =>
+  patterns.length === 0 || patterns.some((pattern) => matchesPattern(pattern, record));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Delivery of one batch: retries, partial failures, bisection, age limit, on-failure
+
+export type InvokeResult = { error: string } | { batchItemFailures: string[] | undefined };
+
+export interface FailedBatch {
+  condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+  records: DynamoDBRecord[];
+  invokeCount: number;
+  error?: string;
+}
+
+const sequenceOf = (record: DynamoDBRecord): string => record.dynamodb?.SequenceNumber ?? '';
+const createdSecondsOf = (record: DynamoDBRecord): number => Number(record.dynamodb?.ApproximateCreationDateTime ?? 0);
+
+/**
+ * Delivers a batch as Lambda's stream event source does. A function error retries the batch (halved first when
+ * bisecting); reported item failures retry from the lowest failed sequence number on (the records before it are
+ * done, as AWS checkpoints there); an unknown item id counts as a function error. Retries are bounded by
+ * maximumRetryAttempts per batch, records older than maximumRecordAgeInSeconds are dropped, and both end in
+ * `onFailure`. Resolves when every record is either delivered or handed to `onFailure`.
+ */
+export async function deliverBatch(
+  records: DynamoDBRecord[],
+  settings: Pick<
+    StreamSubscription,
+    'reportBatchItemFailures' | 'bisectBatchOnFunctionError' | 'maximumRetryAttempts' | 'maximumRecordAgeSeconds'
+  >,
+  io: {
+    invoke: (records: DynamoDBRecord[]) => Promise<InvokeResult>;
+    onFailure: (failed: FailedBatch) => Promise<void>;
+    nowSeconds?: () => number;
+    /** Pause before a retry (attempt 1, 2, …); AWS backs off too. */
+    backoff?: (attempt: number) => Promise<void>;
+  },
+): Promise<{ invocations: number }> {
+  const now = io.nowSeconds ?? (() => Date.now() / 1000);
+  const maxRetries = settings.maximumRetryAttempts < 0 ? Number.POSITIVE_INFINITY : settings.maximumRetryAttempts;
+  const work: { records: DynamoDBRecord[]; attempts: number }[] = [{ records, attempts: 0 }];
+  let invocations = 0;
+  while (work.length > 0) {
+    const item = work.shift()!;
+    if (settings.maximumRecordAgeSeconds >= 0) {
+      const expired = item.records.filter((r) => now() - createdSecondsOf(r) > settings.maximumRecordAgeSeconds);
+      if (expired.length > 0) {
+        await io.onFailure({ condition: 'RecordAgeExceeded', records: expired, invokeCount: item.attempts });
+        item.records = item.records.filter((r) => !expired.includes(r));
+        if (item.records.length === 0) continue;
+      }
+    }
+    if (item.attempts > 0) await io.backoff?.(item.attempts);
+    invocations += 1;
+    const result = await io.invoke(item.records);
+    const attempts = item.attempts + 1;
+
+    let retry: DynamoDBRecord[] = [];
+    let error: string | undefined;
+    if ('error' in result) {
+      error = result.error;
+      retry = item.records;
+    } else if (settings.reportBatchItemFailures && result.batchItemFailures && result.batchItemFailures.length > 0) {
+      const positions = result.batchItemFailures.map((id) => item.records.findIndex((r) => sequenceOf(r) === id));
+      if (positions.some((position) => position < 0)) {
+        error = 'batchItemFailures names a record that is not in the batch';
+        retry = item.records;
+      } else {
+        retry = item.records.slice(Math.min(...positions));
+      }
+    }
+    if (retry.length === 0) continue;
+    if (attempts > maxRetries) {
+      await io.onFailure({
+        condition: 'RetryAttemptsExhausted',
+        records: retry,
+        invokeCount: attempts,
+        ...(error === undefined ? {} : { error }),
+      });
+      continue;
+    }
+    if (error !== undefined && settings.bisectBatchOnFunctionError && retry.length > 1) {
+      const half = Math.ceil(retry.length / 2);
+      work.unshift({ records: retry.slice(0, half), attempts }, { records: retry.slice(half), attempts });
+    } else {
+      work.unshift({ records: retry, attempts });
+    }
+  }
+  return { invocations };
+}
+
+/** The message Lambda sends to a stream's on-failure destination: where the records are, not the records. */
+export function failureMessage(
+  failed: FailedBatch,
+  context: { functionArn: string; streamArn: string; shardId: string },
+): Record<string, unknown> {
+  const first = failed.records[0];
+  const last = failed.records[failed.records.length - 1];
+  const iso = (record: DynamoDBRecord | undefined) => new Date(createdSecondsOf(record ?? ({})) * 1000).toISOString();
+  return {
+    requestContext: {
+      requestId: crypto.randomUUID(),
+      functionArn: context.functionArn,
+      condition: failed.condition,
+      approximateInvokeCount: failed.invokeCount,
+    },
+    responseContext: {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      functionError: failed.error === undefined ? '' : 'Unhandled',
+    },
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    DDBStreamBatchInfo: {
+      shardId: context.shardId,
+      startSequenceNumber: first ? sequenceOf(first) : '',
+      endSequenceNumber: last ? sequenceOf(last) : '',
+      approximateArrivalOfFirstRecord: iso(first),
+      approximateArrivalOfLastRecord: iso(last),
+      batchSize: failed.records.length,
+      streamArn: context.streamArn,
+    },
+  };
+}
+
+/** A record as the SDK reads it from the stream → as Lambda hands it to the function. */
+export function toLambdaRecord(record: StreamSdkRecord, streamArn: string): DynamoDBRecord {
+  const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion,
+    eventSource: record.eventSource,
+    awsRegion: record.awsRegion,
+    dynamodb: {
+      ...(dynamodb as DynamoDBRecord['dynamodb']),
+      ApproximateCreationDateTime:
+        ApproximateCreationDateTime === undefined ? Date.now() / 1000 : Math.floor(new Date(ApproximateCreationDateTime).getTime() / 1000),
+    },
+    eventSourceARN: streamArn,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The pollers (I/O)
+
+export interface StreamPollerOptions {
+  config: ServiceConfig;
+  env: Record<string, string | undefined>;
+  /** Queue URLs by logical id (the local stack's messaging). */
+  queueUrls: Map<string, string>;
+  stateDir: string;
+  logFile: string;
+  pollMs?: number;
+}
+
+interface ShardState {
+  iterator?: string;
+  closed: boolean;
+}
+
+export async function startStreamPollers(options: StreamPollerOptions): Promise<{ stop(): Promise<void> }> {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_DYNAMODB });
+  const streams = new DynamoDBStreamsClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS });
+  const lambda = new LambdaClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_LAMBDA, maxAttempts: 1 });
+  const sqs = new SQSClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_SQS });
+  const checkpointFile = path.join(options.stateDir, 'stream-checkpoints.json');
+  const checkpoints: Record<string, string> = existsSync(checkpointFile)
+    ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>)
+    : {};
+  const log = (message: string) => appendFileSync(options.logFile, `${new Date().toISOString()} ${message}\n`);
+  const pollMs = options.pollMs ?? 250;
+  let stopped = false;
+  const loops: Promise<void>[] = [];
+
+  for (const subscription of streamSubscriptions(options.config)) {
+    const table = options.config.resources.Resources[subscription.tableLogicalId];
+    if (!table) throw new Error(`${subscription.functionKey}: no resource ${subscription.tableLogicalId}`);
+    const tableName = physicalName(options.config, subscription.tableLogicalId, table, 'TableName');
+    const described = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    const streamArn = described.Table?.LatestStreamArn;
+    if (!streamArn) throw new Error(`${tableName} has no stream (StreamSpecification missing?)`);
+    const functionName = `${options.config.service}-${options.config.provider.stage}-${subscription.functionKey}`;
+    const functionArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
+    const queueUrl = subscription.onFailureQueue ? options.queueUrls.get(subscription.onFailureQueue) : undefined;
+    if (subscription.onFailureQueue && !queueUrl) {
+      throw new Error(`${subscription.functionKey}: on-failure queue ${subscription.onFailureQueue} is not a local queue`);
+    }
+
+    const invoke = async (records: DynamoDBRecord[]): Promise<InvokeResult> => {
+      const response = await lambda.send(
+        new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify({ Records: records })) }),
+      );
+      const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+      if (response.FunctionError) return { error: text.slice(0, 1000) };
+      const body = text === '' ? undefined : (JSON.parse(text) as { batchItemFailures?: { itemIdentifier: string }[] } | null);
+      return { batchItemFailures: body?.batchItemFailures?.map((failure) => failure.itemIdentifier) };
+    };
+
+    const shards = new Map<string, ShardState>();
+    let buffer: { record: DynamoDBRecord; shardId: string }[] = [];
+    let bufferSince = 0;
+
+    const refreshShards = async () => {
+      const stream = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      for (const shard of stream.StreamDescription?.Shards ?? []) {
+        const shardId = shard.ShardId!;
+        if (shards.has(shardId)) continue;
+        // A child shard starts once its parent is read to the end (records of one key stay in order).
+        const parent = shard.ParentShardId ? shards.get(shard.ParentShardId) : undefined;
+        if (parent && !parent.closed) continue;
+        const checkpoint = checkpoints[`${streamArn}/${shardId}`];
+        const type: ShardIteratorType = checkpoint
+          ? 'AFTER_SEQUENCE_NUMBER'
+          : parent
+            ? 'TRIM_HORIZON'
+            : subscription.startingPosition;
+        const iterator = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ShardIteratorType: type,
+            ...(checkpoint ? { SequenceNumber: checkpoint } : {}),
+          }),
+        );
+        shards.set(shardId, { iterator: iterator.ShardIterator, closed: false });
+      }
+    };
+
+    const deliver = async (batch: { record: DynamoDBRecord; shardId: string }[]) => {
+      const shardId = batch[0]!.shardId;
+      const { invocations } = await deliverBatch(
+        batch.map((entry) => entry.record),
+        subscription,
+        {
+          invoke,
+          backoff: (attempt) => new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** (attempt - 1), 2_000))),
+          onFailure: async (failed) => {
+            const message = failureMessage(failed, { functionArn, streamArn, shardId });
+            log(`${subscription.functionKey}: ${failed.records.length} record(s) failed for good (${failed.condition})`);
+            if (queueUrl) await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+          },
+        },
+      );
+      log(`${subscription.functionKey}: delivered ${batch.length} record(s) in ${invocations} invocation(s)`);
+      const last = batch[batch.length - 1]!;
+      checkpoints[`${streamArn}/${last.shardId}`] = sequenceOf(last.record);
+      writeFileSync(checkpointFile, JSON.stringify(checkpoints));
+    };
+
+    const loop = async () => {
+      while (!stopped) {
+        try {
+          await refreshShards();
+          for (const [shardId, state] of shards) {
+            if (state.closed || !state.iterator) continue;
+            const page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+            state.iterator = page.NextShardIterator;
+            if (!page.NextShardIterator) state.closed = true;
+            for (const raw of page.Records ?? []) {
+              const record = toLambdaRecord(raw, streamArn);
+              if (!passesFilters(subscription.filterPatterns, record)) {
+                // Filtered out: never delivered, but read past (the checkpoint moves with the next delivery).
+                checkpoints[`${streamArn}/${shardId}`] = sequenceOf(record);
+                continue;
+              }
+              if (buffer.length === 0) bufferSince = Date.now();
+              buffer.push({ record, shardId });
+            }
+          }
+          // A batch goes when it is full or the batching window since its first record has passed.
+          while (buffer.length > 0 && (buffer.length >= subscription.batchSize || Date.now() - bufferSince >= subscription.batchWindowMs)) {
+            const shardId = buffer[0]!.shardId;
+            const sameShard = buffer.filter((entry) => entry.shardId === shardId).slice(0, subscription.batchSize);
+            buffer = buffer.filter((entry) => !sameShard.includes(entry));
+            bufferSince = Date.now();
+            await deliver(sameShard);
+          }
+        } catch (error) {
+          if (!stopped) log(`${subscription.functionKey}: ${(error as Error).stack ?? String(error)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    };
+    log(`${subscription.functionKey}: polling ${streamArn} (batch ${subscription.batchSize}, window ${subscription.batchWindowMs} ms)`);
+    loops.push(loop());
+  }
+
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      for (const client of [dynamodb, streams, lambda, sqs]) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import { deliverBatch, failureMessage, matchesPattern, passesFilters, streamSubscriptions, type FailedBatch, type InvokeResult } from '../../scripts/local/streams';
+import type { ServiceConfig } from '../../scripts/local/service-config';
+import { streamRecord, subscriberItem } from '../support/subscriptions';
+
+const settings = {
+  reportBatchItemFailures: true,
+  bisectBatchOnFunctionError: true,
+  maximumRetryAttempts: 2,
+  maximumRecordAgeSeconds: -1,
+};
+
+/** A function stand-in: fails the records `fail` names, by reporting them or by throwing. */
+function fakeFunction(fail: (record: DynamoDBRecord, invocation: number) => boolean, mode: 'report' | 'throw') {
+  const calls: string[][] = [];
+  const invoke = async (records: DynamoDBRecord[]): Promise<InvokeResult> => {
+    calls.push(records.map((r) => r.dynamodb!.SequenceNumber!));
+    const failed = records.filter((r) => fail(r, calls.length));
+    if (failed.length === 0) return { batchItemFailures: [] };
+    if (mode === 'throw') return { error: 'boom' };
+    return { batchItemFailures: failed.map((r) => r.dynamodb!.SequenceNumber!) };
+  };
+  return { calls, invoke };
+}
+
+const records = (n: number) => Array.from({ length: n }, (_, i) => streamRecord(subscriberItem(i + 1)));
+const seq = (r: DynamoDBRecord) => r.dynamodb!.SequenceNumber!;
+
+describe('stream delivery (as the event source mapping does it)', () => {
+  it('retries from the first reported failure on, not the records before it', async () => {
+    // Prepare: the 2nd of 4 fails once.
+    const batch = records(4);
+    const fn = fakeFunction((r, call) => r === batch[1] && call === 1, 'report');
+    const failures: FailedBatch[] = [];
+
+    // Act
+    await deliverBatch(batch, settings, { invoke: fn.invoke, onFailure: async (f) => void failures.push(f) });
+
+    // Assess
+    expect(fn.calls).toEqual([batch.map(seq), batch.slice(1).map(seq)]);
+    expect(failures).toEqual([]);
+  });
+
+  it('hands a record that keeps failing to on-failure after maximumRetryAttempts retries', async () => {
+    const batch = records(3);
+    const fn = fakeFunction((r) => r === batch[2], 'report');
+    const failures: FailedBatch[] = [];
+
+    await deliverBatch(batch, settings, { invoke: fn.invoke, onFailure: async (f) => void failures.push(f) });
+
+    expect(fn.calls).toEqual([batch.map(seq), [seq(batch[2]!)], [seq(batch[2]!)]]);
+    expect(failures).toEqual([expect.objectContaining({ condition: 'RetryAttemptsExhausted', records: [batch[2]], invokeCount: 3 })]);
+  });
+
+  it('halves a batch whose invocation throws until the bad record is alone', async () => {
+    const batch = records(4);
+    const fn = fakeFunction((r) => r === batch[3], 'throw');
+    const failures: FailedBatch[] = [];
+
+    await deliverBatch(batch, { ...settings, maximumRetryAttempts: 5 }, { invoke: fn.invoke, onFailure: async (f) => void failures.push(f) });
+
+    // [1,2,3,4] → [1,2] ok, [3,4] → [3] ok, [4] … retried until the attempts run out
+    expect(fn.calls.slice(0, 4)).toEqual([batch.map(seq), [seq(batch[0]!), seq(batch[1]!)], [seq(batch[2]!), seq(batch[3]!)], [seq(batch[2]!)]]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.records).toEqual([batch[3]]);
+    expect(failures[0]!.error).toBe('boom');
+  });
+
+  it('treats an item id that is not in the batch as a failure of the whole batch', async () => {
+    const batch = records(2);
+    const failures: FailedBatch[] = [];
+    await deliverBatch(batch, { ...settings, maximumRetryAttempts: 0, bisectBatchOnFunctionError: false }, {
+      invoke: async () => ({ batchItemFailures: ['no-such-record'] }),
+      onFailure: async (f) => void failures.push(f),
+    });
+    expect(failures.map((f) => f.records.length)).toEqual([2]);
+  });
+
+  it('ignores reported failures when the mapping does not ask for them (AWS does too)', async () => {
+    const batch = records(2);
+    const fn = fakeFunction(() => true, 'report');
+    await deliverBatch(batch, { ...settings, reportBatchItemFailures: false }, { invoke: fn.invoke, onFailure: async () => undefined });
+    expect(fn.calls).toHaveLength(1);
+  });
+
+  it('drops records older than maximumRecordAgeInSeconds to on-failure without invoking', async () => {
+    const batch = records(2);
+    const fn = fakeFunction(() => false, 'report');
+    const failures: FailedBatch[] = [];
+    await deliverBatch(batch, { ...settings, maximumRecordAgeSeconds: 60 }, {
+      invoke: fn.invoke,
+      onFailure: async (f) => void failures.push(f),
+      nowSeconds: () => 1_700_000_000 + 61,
+    });
+    expect(fn.calls).toEqual([]);
+    expect(failures).toEqual([expect.objectContaining({ condition: 'RecordAgeExceeded', records: batch })]);
+  });
+
+  it('describes a failed batch by shard and sequence numbers, as Lambda does', () => {
+    const batch = records(2);
+    const message = failureMessage(
+      { condition: 'RetryAttemptsExhausted', records: batch, invokeCount: 6, error: 'boom' },
+      { functionArn: 'arn:fn', streamArn: 'arn:stream', shardId: 'shard-1' },
+    );
+    expect(message).toMatchObject({
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 6, functionArn: 'arn:fn' },
+      DDBStreamBatchInfo: { shardId: 'shard-1', startSequenceNumber: seq(batch[0]!), endSequenceNumber: seq(batch[1]!), batchSize: 2, streamArn: 'arn:stream' },
+    });
+  });
+});
+
+describe('filter patterns', () => {
+  it('passes INSERTs only with { eventName: [INSERT] }', () => {
+    const patterns = [{ eventName: ['INSERT'] }];
+    expect(passesFilters(patterns, streamRecord(subscriberItem(1), 'INSERT'))).toBe(true);
+    expect(passesFilters(patterns, streamRecord(subscriberItem(1), 'MODIFY'))).toBe(false);
+    expect(passesFilters(patterns, streamRecord(subscriberItem(1), 'REMOVE'))).toBe(false);
+    expect(passesFilters([], streamRecord(subscriberItem(1), 'REMOVE'))).toBe(true);
+  });
+
+  it('matches nested keys (AND), choices (OR), prefix, exists and anything-but', () => {
+    const record = streamRecord(subscriberItem(1), 'INSERT');
+    expect(matchesPattern({ dynamodb: { NewImage: { email: { S: [{ prefix: 'reader1@' }] } } } }, record)).toBe(true);
+    expect(matchesPattern({ dynamodb: { NewImage: { name: { S: [{ exists: false }] } } } }, record)).toBe(true);
+    expect(matchesPattern({ eventName: [{ 'anything-but': ['REMOVE'] }], awsRegion: ['eu-west-1'] }, record)).toBe(false);
+    expect(matchesPattern({ eventName: ['MODIFY', 'INSERT'] }, record)).toBe(true);
+  });
+});
+
+describe('stream settings from serverless.yml', () => {
+  const config = {
+    service: 'svc',
+    provider: { stage: 'local' },
+    params: {},
+    resources: { Resources: {} },
+    functions: {
+      welcome: {
+        handler: 'h',
+        events: [
+          { httpApi: { method: 'GET', path: '/x' } },
+          {
+            stream: {
+              type: 'dynamodb',
+              arn: { 'Fn::GetAtt': ['SubscribersTable', 'StreamArn'] },
+              batchSize: 25,
+              batchWindow: 5,
+              filterPatterns: [{ eventName: ['INSERT'] }],
+              functionResponseType: 'ReportBatchItemFailures',
+              bisectBatchOnFunctionError: true,
+              maximumRetryAttempts: 5,
+              maximumRecordAgeInSeconds: 3600,
+              destinations: { onFailure: { arn: { 'Fn::GetAtt': ['WelcomeFailuresQueue', 'Arn'] }, type: 'sqs' } },
+            },
+          },
+        ],
+      },
+    },
+  } as unknown as ServiceConfig;
+
+  it('reads every setting the poller honours', () => {
+    expect(streamSubscriptions(config)).toEqual([
+      {
+        functionKey: 'welcome',
+        tableLogicalId: 'SubscribersTable',
+        batchSize: 25,
+        batchWindowMs: 5000,
+        startingPosition: 'TRIM_HORIZON',
+        filterPatterns: [{ eventName: ['INSERT'] }],
+        reportBatchItemFailures: true,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 5,
+        maximumRecordAgeSeconds: 3600,
+        onFailureQueue: 'WelcomeFailuresQueue',
+      },
+    ]);
+  });
+
+  it('refuses a filter operator it cannot honour rather than deliver more than AWS would', () => {
+    const numeric = structuredClone(config) as unknown as { functions: { welcome: { events: { stream?: { filterPatterns: unknown } }[] } } };
+    numeric.functions.welcome.events[1]!.stream!.filterPatterns = [{ dynamodb: { SizeBytes: [{ numeric: ['>', 1] }] } }];
+    expect(() => streamSubscriptions(numeric as unknown as ServiceConfig)).toThrow(/numeric/);
+  });
+});

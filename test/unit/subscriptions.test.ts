@@ -1,0 +1,131 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { HttpError } from '../../functions/lib/http';
+import { normaliseEmail, parseSubscribeRequest, subscribe, UNSUBSCRIBE_TOKEN } from '../../functions/subscribe/subscribe';
+import { confirmPage, unsubscribe } from '../../functions/unsubscribe/unsubscribe';
+import { InMemorySubscriberStore } from '../support/subscriptions';
+
+const refusal = (body: unknown): { status: number; code: string } | undefined => {
+  try {
+    parseSubscribeRequest(body);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return { status: error.statusCode, code: error.code };
+  }
+};
+
+describe('subscribe request', () => {
+  it('normalises the address: case, blanks and Unicode form make no second subscriber', () => {
+    expect(parseSubscribeRequest({ email: '  Ada.Lovelace@Example.COM ' })).toEqual({ email: 'ada.lovelace@example.com' });
+    expect(normaliseEmail('e\u0301@example.com')).toBe('\u00e9@example.com');
+  });
+
+  it('keeps a trimmed name and drops an empty one', () => {
+    expect(parseSubscribeRequest({ email: 'a@example.com', name: '  Ada ' })).toEqual({ email: 'a@example.com', name: 'Ada' });
+    expect(parseSubscribeRequest({ email: 'a@example.com', name: '   ' })).toEqual({ email: 'a@example.com' });
+  });
+
+  it.each([
+    ['not an object', ['a@example.com'], 'invalid_body'],
+    ['null', null, 'invalid_body'],
+    ['no email', {}, 'invalid_email'],
+    ['an email that is not a string', { email: 42 }, 'invalid_email'],
+    ['no @', { email: 'example.com' }, 'invalid_email'],
+    ['no domain dot', { email: 'a@localhost' }, 'invalid_email'],
+    ['two addresses', { email: 'a@example.com, b@example.com' }, 'invalid_email'],
+    ['a header injection', { email: 'a@example.com\r\nBcc: b@example.com' }, 'invalid_email'],
+    ['a local part over 64', { email: `${'a'.repeat(65)}@example.com` }, 'invalid_email'],
+    ['an address over 254', { email: `a@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(63)}.com` }, 'invalid_email'],
+    ['a name over 100', { email: 'a@example.com', name: 'n'.repeat(101) }, 'invalid_name'],
+    ['a name with a line break', { email: 'a@example.com', name: 'Ada\nBcc: x' }, 'invalid_name'],
+    ['a name that is not a string', { email: 'a@example.com', name: { first: 'Ada' } }, 'invalid_name'],
+    ['an unknown field', { email: 'a@example.com', admin: true }, 'unknown_field'],
+  ])('refuses %s with 400', (_, body, code) => {
+    expect(refusal(body)).toEqual({ status: 400, code });
+  });
+});
+
+describe('subscribe', () => {
+  it('adds a subscriber with an id and an unguessable token, once per address', async () => {
+    // Prepare
+    const store = new InMemorySubscriberStore();
+
+    // Act
+    const first = await subscribe({ email: 'a@example.com', name: 'Ada' }, store);
+    const second = await subscribe({ email: 'a@example.com' }, store);
+
+    // Assess
+    expect(first).toEqual({ status: 'accepted', created: true });
+    expect(second).toEqual({ status: 'accepted', created: false });
+    const item = store.items.get('a@example.com');
+    expect(item?.name).toBe('Ada');
+    expect(item?.token).toMatch(UNSUBSCRIBE_TOKEN);
+    expect(item?.subscriptionId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('gives every subscriber a different token', async () => {
+    const store = new InMemorySubscriberStore();
+    for (let n = 0; n < 50; n++) await subscribe({ email: `r${n}@example.com` }, store);
+    expect(new Set([...store.items.values()].map((item) => item.token)).size).toBe(50);
+  });
+});
+
+describe('unsubscribe', () => {
+  it('removes the subscriber the token belongs to, once', async () => {
+    // Prepare
+    const store = new InMemorySubscriberStore();
+    await subscribe({ email: 'a@example.com' }, store);
+    const token = store.items.get('a@example.com')!.token;
+
+    // Act
+    await unsubscribe(token, store);
+
+    // Assess
+    expect(store.items.size).toBe(0);
+    await expect(unsubscribe(token, store)).rejects.toMatchObject({ statusCode: 404, code: 'subscription_not_found' });
+  });
+
+  it.each([undefined, '', 'short', `${'a'.repeat(42)}!`])('answers 404 for the malformed token %p without a lookup', async (token) => {
+    const store = new InMemorySubscriberStore();
+    const lookup = jest.spyOn(store, 'removeByToken');
+    await expect(unsubscribe(token, store)).rejects.toMatchObject({ statusCode: 404 });
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it('confirms with a form that POSTs, so a link preview unsubscribes no one', () => {
+    expect(confirmPage()).toMatch(/<form method="post">/);
+  });
+});
+
+describe('POST /subscriptions handler', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+    jest.resetModules();
+  });
+
+  it('refuses an oversized body with 413 before reading it', async () => {
+    // Prepare
+    process.env.SUBSCRIBERS_TABLE = 'subscribers';
+    const { handler } = (await import('../../functions/subscribe/handler')) as {
+      handler: (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+    };
+
+    // Act
+    const response = await handler({ body: JSON.stringify({ email: 'a@example.com', name: 'x'.repeat(3000) }), isBase64Encoded: false });
+
+    // Assess
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body!)).toEqual({ error: { code: 'payload_too_large', message: 'Request body exceeds 2048 bytes' } });
+  });
+
+  it('refuses malformed JSON with 400 invalid_json', async () => {
+    process.env.SUBSCRIBERS_TABLE = 'subscribers';
+    const { handler } = (await import('../../functions/subscribe/handler')) as {
+      handler: (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+    };
+    const response = await handler({ body: '{"email":', isBase64Encoded: false });
+    expect(response.statusCode).toBe(400);
+    expect((JSON.parse(response.body!) as { error: { code: string } }).error.code).toBe('invalid_json');
+  });
+});
