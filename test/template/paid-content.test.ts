@@ -133,6 +133,13 @@ describe('sign-up trigger and routes', () => {
     },
   );
 
+  it('keeps UsersTable: deletion protection, point-in-time recovery, retained on stack deletion', () => {
+    const table = template.resource('UsersTable');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
+    expect(table.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
   it('holds no private key anywhere in the template', () => {
     expect(JSON.stringify(template.json)).not.toMatch(/PRIVATE KEY/);
   });
