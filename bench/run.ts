@@ -3,6 +3,7 @@
  * and printed as a table. Not a test: numbers depend on the machine; the ratios are what to compare.
  */
 import { thumbnailsBench } from './thumbnails';
+import { signingBench } from './signing';
 import { welcomeBench } from './welcome';
 
 export interface BenchTable {
@@ -15,6 +16,7 @@ export interface BenchTable {
 const sections: { name: string; run: () => Promise<BenchTable> }[] = [
   { name: 'welcome', run: welcomeBench },
   { name: 'thumbnails', run: thumbnailsBench },
+  { name: 'signing', run: signingBench },
 ];
 
 function print(table: BenchTable): void {

@@ -20,6 +20,24 @@ function only<T>(items: T[], what: string): T {
 }
 
 /**
+ * The pool's LambdaConfig (`PostConfirmation: !GetAtt RegistrationLambdaFunction.Arn`) as cognito-local's
+ * TriggerFunctions: trigger → the function's deployed name, which serverless-offline's Lambda API answers to.
+ */
+export function triggerFunctions(config: ServiceConfig, lambdaConfig: unknown): Record<string, string> {
+  const logicalId = (key: string) =>
+    `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore')}LambdaFunction`;
+  const triggers: Record<string, string> = {};
+  for (const [trigger, target] of Object.entries((lambdaConfig ?? {}) as Record<string, unknown>)) {
+    const getAtt = (target as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+    const id: unknown = Array.isArray(getAtt) ? (getAtt as unknown[])[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+    const key = Object.keys(config.functions).find((name) => logicalId(name) === id);
+    if (key === undefined) throw new Error(`UserPool LambdaConfig.${trigger}: ${JSON.stringify(target)} names no function`);
+    triggers[trigger] = `${config.service}-${config.provider.stage}-${key}`;
+  }
+  return triggers;
+}
+
+/**
  * Writes cognito-local's data files so the user pool and web client from resources/auth.yml exist with the fixed
  * ids of the `local` params: the token issuer (`http://127.0.0.1:<port>/<pool id>`) is then the same on every start.
  * Users and group memberships from earlier runs are kept; pool options, clients and groups follow the template.
@@ -52,6 +70,7 @@ export function preloadCognito(
           region: 'us-east-1',
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         },
+        TriggerFunctions: triggerFunctions(config, props.LambdaConfig),
       },
       null,
       2,

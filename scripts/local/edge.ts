@@ -44,6 +44,8 @@ export interface ViewerRequest {
   rawPath: string;
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
+  /** The viewer's address (IPv4-mapped IPv6 unwrapped), for IpAddress conditions of custom policies. */
+  sourceIp?: string;
 }
 
 export type ViewerAuthResult = { allow: true } | { allow: false; status: number };
@@ -589,7 +591,8 @@ async function sendError(
 async function viewerDenied(behaviour: EdgeBehaviour, req: Req, target: Target): Promise<number | undefined> {
   if (behaviour.viewerAuth) {
     const { rawPath, query } = target;
-    const verdict = await behaviour.viewerAuth({ method: req.method ?? 'GET', rawPath, query, headers: req.headers });
+    const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, '');
+    const verdict = await behaviour.viewerAuth({ method: req.method ?? 'GET', rawPath, query, headers: req.headers, sourceIp });
     return verdict.allow ? undefined : verdict.status;
   }
   // Fail closed: CloudFront refuses requests without a valid signature on a behaviour with trusted key groups.

@@ -15,11 +15,15 @@ export interface LocalPorts {
   edge: number;
   /** SNS and SQS (fauxqs serves both on one port). */
   messaging: number;
+  secrets: number;
 }
 
 export const HOST = '127.0.0.1';
 
-const BASE: LocalPorts = { dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080, messaging: 4566 };
+const BASE: LocalPorts = {
+  dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080,
+  messaging: 4566, secrets: 4584,
+};
 
 export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {
   if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {

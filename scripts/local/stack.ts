@@ -3,9 +3,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { apiRoutes, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
 import { preloadCognito, type LocalUserPool } from './cognito';
+import { preparePaidContent, startPaidContent } from './paid-content';
+import { attachSignedRequestAuth } from './signed-requests';
 import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
@@ -59,6 +62,7 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
     AWS_ENDPOINT_URL_SESV2: url(ports.ses),
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url(ports.cognito),
     AWS_ENDPOINT_URL_LAMBDA: url(ports.lambda),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: url(ports.secrets),
     AWS_ENDPOINT_URL_SQS: url(ports.messaging),
     AWS_ENDPOINT_URL_SNS: url(ports.messaging),
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
@@ -83,9 +87,16 @@ function dynamoDbLocalDir(): string {
   return path.join(base, dir);
 }
 
-async function httpOk(url: string): Promise<boolean> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  return response.ok;
+/** node:http, not fetch: fetch refuses ports on the WHATWG "bad ports" list (6000 = API port at offset 3000). */
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
 }
 
 export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
@@ -118,6 +129,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   try {
     await assertPortsFree(HOST, { ...ports });
     let localS3: LocalS3 | undefined;
+    preparePaidContent();
 
     const [config] = await Promise.all([
       step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE, localEnv(ports))),
@@ -194,6 +206,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         await waitUntil('SES emulator', () => httpOk(`http://${HOST}:${ports.ses}/store`), { process: proc });
       }),
     ]);
+
+    stoppers.push(await step('Starting the local Secrets Manager endpoint', () => startPaidContent(config, ports)));
 
     const userPool = await step('Starting Cognito (cognito-local)', async () => {
       const cognitoDir = path.join(stateDir, 'cognito');
@@ -286,6 +300,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         if (!name) throw new Error(`the distribution names an origin bucket ${logicalId} that is not in resources`);
         return name;
       });
+      attachSignedRequestAuth(definition, config);
       const edge = await startEdge({ host: HOST, port: ports.edge, definition, source: s3ObjectSource(s3) });
       stoppers.push(() => edge.close());
     });

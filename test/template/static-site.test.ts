@@ -131,7 +131,8 @@ describe('content distribution', () => {
   const defaultBehavior = isObject(config.DefaultCacheBehavior) ? config.DefaultCacheBehavior : {};
   const behaviors = [defaultBehavior, ...asArray(config.CacheBehaviors).filter(isObject)];
 
-  it('reads the content bucket (and every other origin) through an Origin Access Control that always signs with SigV4, and no OAI', () => {
+  it('reads the content bucket through an Origin Access Control that always signs with SigV4, and no OAI', () => {
+    // Other features add origins for their own buckets (e.g. PremiumBucket); every one must be OAC-signed S3.
     expect(origins.filter((origin) => referencedIds(origin.DomainName).includes(CONTENT_BUCKET))).toHaveLength(1);
     for (const origin of origins) {
       expect(origin.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });

@@ -1,0 +1,5 @@
+import { requireEnv } from '../lib/env';
+
+export const config = {
+  usersTable: requireEnv('USERS_TABLE'),
+} as const;

@@ -1,0 +1,35 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dynamoDb, s3 } from '../lib/clients';
+import { errorResponse, json, parseJsonBody, unauthorized } from '../lib/http';
+import { DynamoDbUserStore } from '../lib/users';
+import { config } from './config';
+import { S3ContentStore } from './content-store';
+import { privateKey } from './private-key';
+import { issueCookies, issueUrl, type Deps } from './signed-url';
+
+const deps: Deps = {
+  users: new DynamoDbUserStore(dynamoDb(), config.usersTable),
+  content: new S3ContentStore(s3(), config.premiumBucket),
+  signingKey: async () => ({ keyPairId: config.keyPairId, privateKey: await privateKey(config.privateKeySecret) }),
+  settings: config.signing,
+  delivery: config.delivery,
+  cookie: config.cookie,
+  now: Date.now,
+};
+
+/** POST /premium/url `{ key, expiresIn? }` and POST /premium/cookies `{ folder, expiresIn? }`; JWT-authorized. */
+export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+  try {
+    const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
+    if (typeof sub !== 'string' || sub === '') throw unauthorized();
+    const caller = { userId: sub, sourceIp: event.requestContext.http.sourceIp };
+    const body = parseJsonBody(event.body, event.isBase64Encoded) as Record<string, unknown>;
+    if (event.rawPath.endsWith('/cookies')) {
+      const { setCookies, ...result } = await issueCookies(caller, body ?? {}, deps);
+      return { ...json(200, result), cookies: setCookies };
+    }
+    return json(200, await issueUrl(caller, body ?? {}, deps));
+  } catch (error) {
+    return errorResponse(error);
+  }
+};

@@ -1,0 +1,54 @@
+/** The local stack's paid-content pieces: the Secrets Manager endpoint (spoken to by the real SDK) and trigger wiring. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { triggerFunctions } from '../../scripts/local/cognito';
+import { startLocalSecrets, type LocalSecrets } from '../../scripts/local/secrets';
+import type { ServiceConfig } from '../../scripts/local/service-config';
+
+describe('local Secrets Manager endpoint', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'secrets-'));
+  const file = path.join(dir, 'key.pem');
+  let server: LocalSecrets;
+  let client: SecretsManagerClient;
+
+  beforeAll(async () => {
+    writeFileSync(file, '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n');
+    server = await startLocalSecrets({ host: '127.0.0.1', port: 0, region: 'us-east-1', secrets: { 'svc/local/cloudfront-key/key-1': file } });
+    client = new SecretsManagerClient({ region: 'us-east-1', endpoint: server.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await server.close();
+  });
+
+  it('answers GetSecretValue with the file content, as the SDK expects it', async () => {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: 'svc/local/cloudfront-key/key-1' }));
+    expect(out.SecretString).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n');
+    expect(out.Name).toBe('svc/local/cloudfront-key/key-1');
+  });
+
+  it('answers an unknown secret with ResourceNotFoundException', async () => {
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'svc/local/other' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe('cognito-local trigger wiring', () => {
+  const config = {
+    service: 'serverless-blog',
+    provider: { stage: 'local' },
+    functions: { registration: { handler: 'x' }, 'sign-up_hook': { handler: 'y' } },
+  } as unknown as ServiceConfig;
+
+  it("maps the pool's LambdaConfig to the functions' local names", () => {
+    expect(triggerFunctions(config, {
+      PostConfirmation: { 'Fn::GetAtt': ['RegistrationLambdaFunction', 'Arn'] },
+      PreSignUp: { 'Fn::GetAtt': 'SignDashupUnderscorehookLambdaFunction.Arn' },
+    })).toEqual({ PostConfirmation: 'serverless-blog-local-registration', PreSignUp: 'serverless-blog-local-sign-up_hook' });
+  });
+
+  it('fails loudly for a trigger that names no function', () => {
+    expect(() => triggerFunctions(config, { PostConfirmation: 'arn:aws:lambda:…:function:elsewhere' })).toThrow(/names no function/);
+  });
+});
