@@ -30,9 +30,21 @@ export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)):
     throw new Error(`LOCAL_PORT_OFFSET must be an integer from 0 to 10000, got ${offset}`);
   }
   const shifted = { ...BASE };
-  for (const name of Object.keys(shifted) as (keyof LocalPorts)[]) shifted[name] += offset;
+  for (const name of Object.keys(shifted) as (keyof LocalPorts)[]) {
+    shifted[name] += offset;
+    if (BLOCKED_PORTS.has(shifted[name])) {
+      throw new Error(
+        `LOCAL_PORT_OFFSET ${offset} puts ${name} on port ${shifted[name]}, which browsers and Node's fetch refuse; pick another offset`,
+      );
+    }
+  }
   return shifted;
 }
+
+/** The "bad ports" of the Fetch standard above 1024: browsers and Node's fetch refuse to connect to them. */
+const BLOCKED_PORTS = new Set([
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
 
 /** s3rver accepts only these credentials. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -59,8 +59,10 @@ async function main(): Promise<void> {
     console.log('Stopped.');
     process.exit(code);
   };
+  // `on`, not `once`: a terminal's Ctrl-C reaches this process twice (directly, and relayed by npm/tsx); a second
+  // signal with no listener would kill it mid-shutdown and leave the emulators running.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => void shutdown(signal, 0));
+    process.on(signal, () => void shutdown(signal, 0));
   }
   void stack.crashed.then((why) => shutdown(why, 1));
 

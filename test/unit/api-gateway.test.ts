@@ -58,3 +58,15 @@ describe('apiRoutes', () => {
     ]);
   });
 });
+
+describe('localPorts', () => {
+  it('moves every port by the offset', async () => {
+    const { localPorts } = await import('../../scripts/local/ports');
+    expect(localPorts(100)).toMatchObject({ api: 3100, edge: 8180, s3: 4669, dynamodb: 8100 });
+  });
+
+  it.each([2000, 3000])('refuses offset %i, which would put a port on one that fetch refuses', async (offset) => {
+    const { localPorts } = await import('../../scripts/local/ports');
+    expect(() => localPorts(offset)).toThrow(/which browsers and Node's fetch refuse/);
+  });
+});
