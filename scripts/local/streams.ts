@@ -360,14 +360,21 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
           : parent
             ? 'TRIM_HORIZON'
             : subscription.startingPosition;
-        const iterator = await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: streamArn,
-            ShardId: shardId,
-            ShardIteratorType: type,
-            ...(checkpoint ? { SequenceNumber: checkpoint } : {}),
-          }),
-        );
+        let iterator;
+        try {
+          iterator = await streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shardId,
+              ShardIteratorType: type,
+              ...(checkpoint ? { SequenceNumber: checkpoint } : {}),
+            }),
+          );
+        } catch (error) {
+          // The checkpoint fell out of the stream: start again where a new subscription would, as Lambda does.
+          if (checkpoint && isLostPosition(error)) delete checkpoints[`${streamArn}/${shardId}`];
+          throw error;
+        }
         shards.set(shardId, { iterator: iterator.ShardIterator, closed: false });
       }
     };
@@ -399,7 +406,18 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
           await refreshShards();
           for (const [shardId, state] of shards) {
             if (state.closed || !state.iterator) continue;
-            const page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+            let page;
+            try {
+              page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+            } catch (error) {
+              if (!isLostPosition(error)) throw error;
+              // An expired or trimmed iterator is not fatal: read the shard again from the checkpoint (records not
+              // yet delivered are dropped from the buffer and re-read), instead of retrying a dead iterator forever.
+              log(`${subscription.functionKey}: ${(error as Error).name} on ${shardId}; re-reading from the checkpoint`);
+              shards.delete(shardId);
+              buffer = buffer.filter((entry) => entry.shardId !== shardId);
+              continue;
+            }
             state.iterator = page.NextShardIterator;
             if (!page.NextShardIterator) state.closed = true;
             for (const raw of page.Records ?? []) {
@@ -438,4 +456,10 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
       for (const client of [dynamodb, streams, lambda, sqs]) client.destroy();
     },
   };
+}
+
+/** DynamoDB Streams' answers for an iterator or sequence number that no longer points into the stream. */
+function isLostPosition(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException';
 }
