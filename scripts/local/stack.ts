@@ -126,6 +126,11 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     return proc;
   };
 
+  // One set of credentials and region for every emulator client of the stack itself.
+  const clientConfig = (endpoint: string | undefined) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+  const dynamodb = new DynamoDBClient(clientConfig(env.AWS_ENDPOINT_URL_DYNAMODB));
+  stoppers.push(async () => dynamodb.destroy());
+
   try {
     await assertPortsFree(HOST, { ...ports });
     let localS3: LocalS3 | undefined;
@@ -159,20 +164,14 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
             logDir,
           }),
         );
-        const client = new DynamoDBClient({
-          endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
-          region: LOCAL_REGION,
-          credentials: LOCAL_S3_CREDENTIALS,
-        });
         await waitUntil(
           'DynamoDB Local',
           async () => {
-            await client.send(new ListTablesCommand({}));
+            await dynamodb.send(new ListTablesCommand({}));
             return true;
           },
           { process: proc },
         );
-        client.destroy();
       }),
       step('Starting S3 (s3rver)', async () => {
         localS3 = await startLocalS3({ host: HOST, port: ports.s3, directory: path.join(stateDir, 's3') });
@@ -228,26 +227,17 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     });
 
     const s3 = new S3Client({
-      endpoint: env.AWS_ENDPOINT_URL_S3,
-      region: LOCAL_REGION,
+      ...clientConfig(env.AWS_ENDPOINT_URL_S3),
       forcePathStyle: true,
-      credentials: LOCAL_S3_CREDENTIALS,
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
     stoppers.push(async () => s3.destroy());
     const buckets = bucketNames(config);
     const messaging = await step('Creating tables, buckets, queues and topics from resources/*.yml', async () => {
-      const dynamodb = new DynamoDBClient({
-          endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
-          region: LOCAL_REGION,
-          credentials: LOCAL_S3_CREDENTIALS,
-        });
       await createTables(config, dynamodb);
-      dynamodb.destroy();
       await createBuckets(config, s3);
-      const clientConfig = { endpoint: env.AWS_ENDPOINT_URL_SQS, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS };
-      const sqs = new SQSClient(clientConfig);
-      const sns = new SNSClient(clientConfig);
+      const sqs = new SQSClient(clientConfig(env.AWS_ENDPOINT_URL_SQS));
+      const sns = new SNSClient(clientConfig(env.AWS_ENDPOINT_URL_SNS));
       const created = await createMessaging(config, sqs, sns);
       sqs.destroy();
       sns.destroy();

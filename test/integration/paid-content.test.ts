@@ -10,41 +10,27 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  AdminAddUserToGroupCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient,
+  AdminAddUserToGroupCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand,
   ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ROOT } from '../../scripts/local/service-config';
 import { TEST_PORT_OFFSET } from './global-setup';
-import { apiUrl, dynamodb, ports, s3, siteUrl } from './local';
+import { CLIENT_ID, cognito, ISSUER, issuerKey, signJwt, strangerKey, USER_POOL_ID as POOL_ID } from './cognito';
+import { apiUrl, dynamodb, s3, siteUrl } from './local';
 
-const POOL_ID = 'local_serverlessBlog';
-const CLIENT_ID = 'serverlessblogwebclient01';
 const USERS_TABLE = 'serverless-blog-local-users-table';
 const PREMIUM_BUCKET = 'serverless-blog-local-premium-bucket';
-const ISSUER = `http://127.0.0.1:${ports.cognito}/${POOL_ID}`;
 const PASSWORD = 'Correct-Horse-42';
 const run = Date.now().toString(36);
 const email = `reader-${run}@example.com`;
 const adminEmail = `admin-${run}@example.com`;
 
-const cognito = new CognitoIdentityProviderClient({
-  region: 'us-east-1', endpoint: `http://127.0.0.1:${ports.cognito}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-
 const fromUrlSafe = (value: string) => Buffer.from(value.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
-const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
-
-/** cognito-local signs with a key that ships in its package: a test can mint tokens it would accept. */
-function cognitoLocalToken(claims: Record<string, unknown>, key = createPrivateKey(cognitoLocalPem())): string {
-  const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'CognitoLocal' }));
-  const body = b64url(JSON.stringify(claims));
-  return `${header}.${body}.${b64url(sign('sha256', Buffer.from(`${header}.${body}`), key))}`;
-}
-function cognitoLocalPem(): string {
-  return (JSON.parse(readFileSync(require.resolve('cognito-local/lib/keys/cognitoLocal.private.json'), 'utf8')) as { pem: string }).pem;
-}
+/** A token as cognito-local would issue it (its signing key ships in its package), or signed by `key`. */
+const cognitoLocalToken = (claims: Record<string, unknown>, key = issuerKey): string =>
+  signJwt({ alg: 'RS256', typ: 'JWT', kid: 'CognitoLocal' }, claims, key);
 
 async function signIn(username: string): Promise<string> {
   const out = await cognito.send(new InitiateAuthCommand({
@@ -249,8 +235,7 @@ describe('paid content', () => {
     });
 
     it('answers 401 for a forged token (signed with another key)', async () => {
-      const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('rsa', { modulusLength: 2048 }));
-      const forged = cognitoLocalToken(claims(), privateKey);
+      const forged = cognitoLocalToken(claims(), strangerKey);
       const response = await api('/premium/url', forged, { key: 'premium/guides/intro.txt' });
       expect([response.status, response.json()]).toEqual([401, { message: 'Unauthorized' }]);
     });
