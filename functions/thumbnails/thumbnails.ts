@@ -131,29 +131,40 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
     throw new RejectedInput('too_many_pixels', `${width}×${height} exceeds ${options.maxInputPixels} pixels`);
   }
 
+  // Decode once: JPEG shrink-on-load decodes straight at the scale the largest width needs (1/2, 1/4, 1/8), and the
+  // result is kept as raw pixels that every size is cut from. clone() on the undecoded input would look the same but
+  // let libvips decode (and entropy-decode in full) once per size — `npm run bench` measures both.
   // rotate() with no angle applies the EXIF orientation; no withMetadata()/keepExif(), so outputs carry no EXIF (GPS),
-  // XMP or ICC profile (sharp converts to sRGB).
-  const decoded = sharp(bytes, input).rotate();
-  const jobs = options.widths.flatMap((requestedWidth) =>
-    options.formats.map(async (outputFormat): Promise<Thumbnail> => {
-      const resized = decoded.clone().resize({ width: requestedWidth, withoutEnlargement: true });
-      const { data, info } = await encode(resized, outputFormat, options.quality).toBuffer({ resolveWithObject: true });
-      return {
-        requestedWidth,
-        format: outputFormat,
-        contentType: CONTENT_TYPES[outputFormat],
-        width: info.width,
-        height: info.height,
-        body: data,
-      };
-    }),
-  );
+  // XMP or ICC profile (sharp converts to sRGB before the pixels are kept).
+  const largest = Math.max(...options.widths);
+  let base: Sharp;
   try {
-    return await Promise.all(jobs);
+    const { data, info } = await sharp(bytes, input)
+      .rotate()
+      .resize({ width: largest, withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
   } catch (error) {
     if (isDecodeError(error)) throw new RejectedInput('corrupt', `The image cannot be decoded: ${(error as Error).message}`);
     throw error;
   }
+  return Promise.all(
+    options.widths.flatMap((requestedWidth) =>
+      options.formats.map(async (outputFormat): Promise<Thumbnail> => {
+        const resized = base.clone().resize({ width: requestedWidth, withoutEnlargement: true });
+        const { data, info } = await encode(resized, outputFormat, options.quality).toBuffer({ resolveWithObject: true });
+        return {
+          requestedWidth,
+          format: outputFormat,
+          contentType: CONTENT_TYPES[outputFormat],
+          width: info.width,
+          height: info.height,
+          body: data,
+        };
+      }),
+    ),
+  );
 }
 
 /**

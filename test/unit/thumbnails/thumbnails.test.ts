@@ -79,6 +79,39 @@ describe('renderThumbnails', () => {
     }
   });
 
+  it('keeps transparency: a half-transparent PNG gives a WebP with the same alpha', async () => {
+    // Act
+    const [output] = await renderThumbnails(await png(640, 480), { ...options, widths: [320] });
+
+    // Assess: one pixel of the output, as RGBA
+    const { data } = await sharp(output?.body).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect(Math.abs((data[3] ?? 0) - 128)).toBeLessThanOrEqual(2);
+    expect([data[0], data[1], data[2]].map((channel) => Math.round((channel ?? 0) / 10))).toEqual([0, 9, 20]);
+  });
+
+  it('converts a CMYK JPEG to sRGB and keeps a greyscale image grey', async () => {
+    // Prepare: the same red as a CMYK print JPEG, and a mid-grey single-channel JPEG
+    const cmyk = await sharp(await jpeg(800, 600)).toColourspace('cmyk').jpeg().toBuffer();
+    const grey = await sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .greyscale()
+      .jpeg()
+      .toBuffer();
+    expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
+
+    // Act
+    const [fromCmyk] = await renderThumbnails(cmyk, { ...options, widths: [160] });
+    const [fromGrey] = await renderThumbnails(grey, { ...options, widths: [160] });
+
+    // Assess
+    const rgb = async (body: Buffer | undefined) => [...(await sharp(body).removeAlpha().toColourspace('srgb').raw().toBuffer()).subarray(0, 3)];
+    const [r = 0, g = 0, b = 0] = await rgb(fromCmyk?.body);
+    expect(r).toBeGreaterThan(150);
+    expect(Math.max(g, b)).toBeLessThan(90);
+    const [gr = 0, gg = 0, gb = 0] = await rgb(fromGrey?.body);
+    expect(Math.max(gr, gg, gb) - Math.min(gr, gg, gb)).toBeLessThanOrEqual(2);
+    expect(Math.abs(gr - 128)).toBeLessThanOrEqual(4);
+  });
+
   it('never enlarges a small image', async () => {
     const outputs = await renderThumbnails(await png(100, 80), options);
     expect(outputs.map(({ requestedWidth, width, height }) => [requestedWidth, width, height])).toEqual([
