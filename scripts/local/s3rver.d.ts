@@ -18,5 +18,13 @@ declare module 's3rver' {
     close(): Promise<void>;
     /** The Koa request handler, to serve s3rver from a server of one's own. */
     callback(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+    /** Its filesystem store; `getSubresource(bucket, undefined, 'cors')` gives a bucket's CORS configuration. */
+    store: {
+      getSubresource(
+        bucket: string,
+        key: undefined,
+        resource: 'cors',
+      ): Promise<{ matchRule(origin: string, method: string): { hasWildcardOrigin: boolean } | undefined } | null>;
+    };
   }
 }

@@ -151,6 +151,31 @@ describe('photo upload → thumbnails', () => {
     expect(strangerPreflight.status).toBe(403);
   });
 
+  it('holds a presigned POST to its signed policy, as S3 does: a larger file or another Content-Type is refused, nothing stored', async () => {
+    // Prepare: an upload URL for 100 bytes of PNG
+    const response = await requestUpload(user, { contentType: 'image/png', size: 100 });
+    const { key, upload: form } = (await response.json()) as UploadUrl;
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'white', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .png()
+      .toBuffer();
+    expect(png.length).toBeGreaterThan(100);
+
+    // Act
+    const tooLarge = await postFile(form, png, 'image/png');
+    const otherType = await postFile({ ...form, fields: { ...form.fields, 'Content-Type': 'image/svg+xml' } }, png.subarray(0, 50), 'image/svg+xml');
+    const unsigned = await postFile({ url: form.url, fields: { key, 'Content-Type': 'image/png' } }, png.subarray(0, 50), 'image/png');
+
+    // Assess: S3's codes, readable by the blog's page (CORS headers on the error, as S3 sends them)
+    expect(tooLarge.status).toBe(400);
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe(siteUrl);
+    expect(await tooLarge.text()).toContain('<Code>EntityTooLarge</Code>');
+    expect(otherType.status).toBe(403);
+    expect(await otherType.text()).toContain('Policy Condition failed: ["eq","$Content-Type","image/png"]');
+    expect(unsigned.status).toBe(403);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: new URL(form.url).pathname.split('/')[1], Prefix: key }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+  });
+
   it('retries a failing invocation twice, then puts the event on the failed-invocations queue', async () => {
     // Prepare: the thumbnails bucket is gone, so every attempt fails (a transient failure, as far as the function knows)
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: THUMBNAILS_BUCKET }));
