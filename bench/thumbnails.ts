@@ -18,7 +18,7 @@ import type { BenchTable } from './run';
 import { S3ThumbnailSink, S3UploadSource } from '../functions/thumbnails/adapters';
 import { processUpload, type ProcessOptions } from '../functions/thumbnails/process-upload';
 import { renderThumbnails } from '../functions/thumbnails/thumbnails';
-import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../scripts/local/ports';
+import { HOST, localS3ClientConfig } from '../scripts/local/ports';
 import { startLocalS3 } from '../scripts/local/s3';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -54,7 +54,7 @@ async function photo(width: number, height: number): Promise<Buffer> {
 }
 
 function s3Client(endpoint: string): S3Client {
-  return new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  return new S3Client(localS3ClientConfig(endpoint));
 }
 
 /** One scenario, in this (child) process: ITERATIONS timed runs after one warm-up, and peak RSS. */

@@ -51,5 +51,15 @@ export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S
 /** Any credentials do for the other emulators; the SDK just needs some. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
+/** SDK client settings for an emulator at `endpoint` (s3rver's credentials work for every emulator here). */
+export const localClientConfig = (endpoint: string | undefined) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+
+/**
+ * For the local S3: path-style URLs (s3rver has no per-bucket host names), and checksums only where S3 requires them
+ * (with the SDK's default streamed checksums s3rver stored the checksum trailer as part of the object).
+ */
+export const localS3ClientConfig = (endpoint: string | undefined) =>
+  ({ ...localClientConfig(endpoint), forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' }) as const;
+
 /** The account id the local emulators put in ARNs. */
 export const LOCAL_ACCOUNT_ID = '000000000000';

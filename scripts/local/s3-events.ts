@@ -16,7 +16,7 @@ import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from './service-config';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from './ports';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './ports';
 
 export interface S3Notification {
   bucket: string;
@@ -185,9 +185,8 @@ export function startLocalS3Events(options: {
   env: NodeJS.ProcessEnv;
   logDir: string;
 }): S3EventDispatcher {
-  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const lambda = new LambdaClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_LAMBDA });
-  const sqs = new SQSClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_SQS });
+  const lambda = new LambdaClient(localClientConfig(options.env.AWS_ENDPOINT_URL_LAMBDA));
+  const sqs = new SQSClient(localClientConfig(options.env.AWS_ENDPOINT_URL_SQS));
   const logFile = path.join(options.logDir, 's3-events.log');
   const dispatcher = startS3EventDispatch({
     s3rver: options.s3rver,

@@ -11,7 +11,7 @@ import { preparePaidContent, startPaidContent } from './paid-content';
 import { attachSignedRequestAuth } from './signed-requests';
 import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
 import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
-import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
+import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localClientConfig, localPorts, localS3ClientConfig, type LocalPorts } from './ports';
 import { startLocalS3, type LocalS3 } from './s3';
 import { startLocalS3Events } from './s3-events';
 import { startStreamPollers } from './streams';
@@ -126,9 +126,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     return proc;
   };
 
-  // One set of credentials and region for every emulator client of the stack itself.
-  const clientConfig = (endpoint: string | undefined) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
-  const dynamodb = new DynamoDBClient(clientConfig(env.AWS_ENDPOINT_URL_DYNAMODB));
+  const dynamodb = new DynamoDBClient(localClientConfig(env.AWS_ENDPOINT_URL_DYNAMODB));
   stoppers.push(async () => dynamodb.destroy());
 
   try {
@@ -226,18 +224,14 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       return pool;
     });
 
-    const s3 = new S3Client({
-      ...clientConfig(env.AWS_ENDPOINT_URL_S3),
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
+    const s3 = new S3Client(localS3ClientConfig(env.AWS_ENDPOINT_URL_S3));
     stoppers.push(async () => s3.destroy());
     const buckets = bucketNames(config);
     const messaging = await step('Creating tables, buckets, queues and topics from resources/*.yml', async () => {
       await createTables(config, dynamodb);
       await createBuckets(config, s3);
-      const sqs = new SQSClient(clientConfig(env.AWS_ENDPOINT_URL_SQS));
-      const sns = new SNSClient(clientConfig(env.AWS_ENDPOINT_URL_SNS));
+      const sqs = new SQSClient(localClientConfig(env.AWS_ENDPOINT_URL_SQS));
+      const sns = new SNSClient(localClientConfig(env.AWS_ENDPOINT_URL_SNS));
       const created = await createMessaging(config, sqs, sns);
       sqs.destroy();
       sns.destroy();

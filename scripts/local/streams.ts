@@ -27,7 +27,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, LOCAL_S3_CREDENTIALS } from './ports';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './ports';
 import { physicalName } from './resources';
 import type { ServiceConfig } from './service-config';
 
@@ -304,11 +304,10 @@ interface ShardState {
 }
 
 export async function startStreamPollers(options: StreamPollerOptions): Promise<{ stop(): Promise<void> }> {
-  const common = { region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS };
-  const dynamodb = new DynamoDBClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_DYNAMODB });
-  const streams = new DynamoDBStreamsClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS });
-  const lambda = new LambdaClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_LAMBDA, maxAttempts: 1 });
-  const sqs = new SQSClient({ ...common, endpoint: options.env.AWS_ENDPOINT_URL_SQS });
+  const dynamodb = new DynamoDBClient(localClientConfig(options.env.AWS_ENDPOINT_URL_DYNAMODB));
+  const streams = new DynamoDBStreamsClient(localClientConfig(options.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS));
+  const lambda = new LambdaClient({ ...localClientConfig(options.env.AWS_ENDPOINT_URL_LAMBDA), maxAttempts: 1 });
+  const sqs = new SQSClient(localClientConfig(options.env.AWS_ENDPOINT_URL_SQS));
   const checkpointFile = path.join(options.stateDir, 'stream-checkpoints.json');
   const checkpoints: Record<string, string> = existsSync(checkpointFile)
     ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>)
