@@ -59,6 +59,16 @@ export function jwtAuthorizers(config: ServiceConfig): Map<string, JwtAuthorizer
 }
 
 /**
+ * The origins of `provider.httpApi.cors` (`true` is the framework's shorthand for any origin), or undefined when the
+ * API has no CORS configuration.
+ */
+export function corsOrigins(config: ServiceConfig): string[] | undefined {
+  const cors = (config.provider as { httpApi?: { cors?: boolean | { allowedOrigins?: string[] } } }).httpApi?.cors;
+  if (cors === undefined || cors === false) return undefined;
+  return cors === true ? ['*'] : (cors.allowedOrigins ?? ['*']);
+}
+
+/**
  * API Gateway's route selection: the most specific route wins — a literal segment before `{param}`, `{param}` before
  * `{proxy+}` — and a method of its own before `ANY`/`*`. See "Working with routes for HTTP APIs" in the API
  * Gateway developer guide.
@@ -138,6 +148,18 @@ export function jwtChecker(authorizer: JwtAuthorizer): TokenCheck {
 const UNAUTHORIZED = JSON.stringify({ message: 'Unauthorized' });
 
 /**
+ * The CORS header of a response the front makes itself (the authorizer's 401). An HTTP API with a CORS configuration
+ * answers with its headers for any route, so a browser can read the 401 and send its user to sign in, rather than
+ * seeing a CORS failure. serverless-offline adds them to everything it answers.
+ */
+function corsHeaders(req: http.IncomingMessage, origins: string[] | undefined): Record<string, string> {
+  const origin = req.headers.origin;
+  if (origins === undefined || origin === undefined) return {};
+  if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
+  return origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+}
+
+/**
  * The front door of the local HTTP API. serverless-offline only decodes JWTs (a forged token passes), so this
  * proxy verifies the token of every route that has a JWT authorizer — answering 401 like API Gateway — and hands
  * the request to serverless-offline, which then puts the claims into the event.
@@ -148,6 +170,8 @@ export async function startApiFront(options: {
   backendPort: number;
   routes: ApiRoute[];
   checks: Map<string, TokenCheck>;
+  /** `provider.httpApi.cors` origins (see corsOrigins); undefined: no CORS configuration. */
+  corsOrigins?: string[];
 }): Promise<{ close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -158,7 +182,13 @@ export async function startApiFront(options: {
         const header = req.headers.authorization ?? '';
         const token = header.replace(/^Bearer\s+/i, '');
         if (!check || !token || !(await check(token, route.authorizer.scopes))) {
-          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(UNAUTHORIZED);
+          res
+            .writeHead(401, {
+              'content-type': 'application/json',
+              'www-authenticate': 'Bearer',
+              ...corsHeaders(req, options.corsOrigins),
+            })
+            .end(UNAUTHORIZED);
           req.resume();
           return;
         }
