@@ -71,6 +71,29 @@ function frameSvg(frame: number): string {
 </svg>`;
 }
 
+/**
+ * minimp4 stamps the movie, track and media headers (mvhd, tkhd, mdhd) with the time of encoding. Those fields are
+ * set to zero (1904-01-01, "unknown"), so the same frames always give the same bytes. Version-0 boxes only, which is
+ * what minimp4 writes; anything else is left as it is.
+ */
+function pinTimestamps(mp4: Buffer): Buffer {
+  const visit = (start: number, end: number) => {
+    for (let offset = start; offset + 8 <= end; ) {
+      const size = mp4.readUInt32BE(offset);
+      if (size < 8 || offset + size > end) return;
+      const type = mp4.toString('latin1', offset + 4, offset + 8);
+      if (['moov', 'trak', 'mdia'].includes(type)) visit(offset + 8, offset + size);
+      if (['mvhd', 'tkhd', 'mdhd'].includes(type) && mp4[offset + 8] === 0) {
+        mp4.writeUInt32BE(0, offset + 12); // creation_time
+        mp4.writeUInt32BE(0, offset + 16); // modification_time
+      }
+      offset += size;
+    }
+  };
+  visit(0, mp4.length);
+  return mp4;
+}
+
 export async function sampleImage(): Promise<SampleFile> {
   const body = await sharp(Buffer.from(imageSvg(1200, 800)))
     .jpeg({ quality: 82, mozjpeg: true })
@@ -95,7 +118,7 @@ export async function sampleVideo(): Promise<SampleFile> {
       encoder.addFrameRgba(rgba);
     }
     encoder.finalize();
-    const body = Buffer.from(encoder.FS.readFile(encoder.outputFilename));
+    const body = pinTimestamps(Buffer.from(encoder.FS.readFile(encoder.outputFilename)));
     encoder.FS.unlink(encoder.outputFilename);
     return { key: SAMPLE_VIDEO_KEY, contentType: 'video/mp4', body };
   } finally {
