@@ -1,6 +1,7 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service-config';
 
 /** A route of the HTTP API and the JWT authorizer that guards it, as declared in serverless.yml. */
@@ -172,7 +173,7 @@ export async function startApiFront(options: {
   checks: Map<string, TokenCheck>;
   /** `provider.httpApi.cors` origins (see corsOrigins); undefined: no CORS configuration. */
   corsOrigins?: string[];
-}): Promise<{ close(): Promise<void> }> {
+}): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://local').pathname;
@@ -211,7 +212,9 @@ export async function startApiFront(options: {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
   });
+  const { port } = server.address() as AddressInfo;
   return {
+    url: `http://${options.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
