@@ -136,8 +136,8 @@ function siteParams(config: ServiceConfig): SiteParams {
 }
 
 /** The local stack's ports as `npm start` passes them down (LOCAL_*_PORT), else those of LOCAL_PORT_OFFSET. */
-function localPort(name: 'api' | 'cognito'): number {
-  const fromStack = process.env[name === 'api' ? 'LOCAL_API_PORT' : 'LOCAL_COGNITO_PORT'];
+function localPort(name: 'api' | 'cognito' | 'edge'): number {
+  const fromStack = process.env[`LOCAL_${name.toUpperCase()}_PORT`];
   return fromStack === undefined ? localPorts()[name] : Number(fromStack);
 }
 
@@ -158,7 +158,7 @@ async function resolveTarget(options: Options): Promise<Target> {
     const stateDir = process.env.LOCAL_STATE_DIR ?? path.join(ROOT, '.local', 'local');
     const siteConfig = localSiteConfig({
       host: HOST,
-      ports: { api: localPort('api'), cognito: localPort('cognito') },
+      ports: { api: localPort('api'), cognito: localPort('cognito'), edge: localPort('edge') },
       userPoolId: String(param(config, 'userPoolId')),
       userPoolClientId: String(param(config, 'userPoolClientId')),
       cognitoLog: path.relative(ROOT, path.join(stateDir, 'logs', 'cognito.log')),

@@ -14,7 +14,7 @@ export interface SiteParams {
 }
 
 /** The stack outputs config.json is made of; publish-site fails, naming them, if the stack lacks one. */
-export const REQUIRED_OUTPUTS = ['HttpApiUrl', 'UserPoolId', 'UserPoolClientId'] as const;
+export const REQUIRED_OUTPUTS = ['HttpApiUrl', 'SiteUrl', 'UserPoolId', 'UserPoolClientId'] as const;
 
 function shared(params: SiteParams): Pick<SiteConfig, 'uploads' | 'thumbnails'> {
   const widths = String(params.thumbnailWidths).split(',').map((width) => Number(width.trim()));
@@ -39,6 +39,7 @@ export function deployedSiteConfig(input: {
     stage: input.stage,
     region: input.region,
     apiUrl: output('HttpApiUrl'),
+    siteUrl: output('SiteUrl'),
     // SRP: the password never leaves the browser. The app client of a deployed stage allows nothing else.
     auth: { userPoolId: output('UserPoolId'), userPoolClientId: output('UserPoolClientId'), flow: 'USER_SRP_AUTH' },
     ...shared(input.params),
@@ -47,7 +48,7 @@ export function deployedSiteConfig(input: {
 
 export function localSiteConfig(input: {
   host: string;
-  ports: { api: number; cognito: number };
+  ports: { api: number; cognito: number; edge: number };
   userPoolId: string;
   userPoolClientId: string;
   /** Where cognito-local writes the sign-up codes it would have emailed, relative to the repository. */
@@ -59,6 +60,7 @@ export function localSiteConfig(input: {
     // cognito-local ignores the region; Amplify wants one.
     region: 'us-east-1',
     apiUrl: `http://${input.host}:${input.ports.api}`,
+    siteUrl: `http://${input.host}:${input.ports.edge}`,
     auth: {
       userPoolId: input.userPoolId,
       userPoolClientId: input.userPoolClientId,

@@ -15,6 +15,8 @@ export interface SiteConfig {
   region: string;
   /** The HTTP API's base URL, without a trailing slash. */
   apiUrl: string;
+  /** The distribution's URL (locally the local edge's), without a trailing slash: thumbnails are served there. */
+  siteUrl: string;
   auth: {
     userPoolId: string;
     userPoolClientId: string;
@@ -80,6 +82,7 @@ export function parseConfig(raw: unknown): SiteConfig {
     stage: text(config.stage, 'stage'),
     region: text(config.region, 'region'),
     apiUrl: url(config.apiUrl, 'apiUrl'),
+    siteUrl: url(config.siteUrl, 'siteUrl'),
     auth: {
       userPoolId: text(auth.userPoolId, 'auth.userPoolId'),
       userPoolClientId: text(auth.userPoolClientId, 'auth.userPoolClientId'),

@@ -7,7 +7,7 @@ describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
     ['HttpApiUrl', 'https://abc123.execute-api.eu-west-1.amazonaws.com'],
     ['UserPoolId', 'eu-west-1_AbCdEf'],
     ['UserPoolClientId', '1example23456789'],
-    ['DistributionDomainName', 'd111111abcdef8.cloudfront.net'],
+    ['SiteUrl', 'https://d111111abcdef8.cloudfront.net'],
   ]);
 
   it('takes the API and user pool from the outputs and signs in with SRP', () => {
@@ -19,6 +19,7 @@ describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
       stage: 'prod',
       region: 'eu-west-1',
       apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      siteUrl: 'https://d111111abcdef8.cloudfront.net',
       auth: { userPoolId: 'eu-west-1_AbCdEf', userPoolClientId: '1example23456789', flow: 'USER_SRP_AUTH' },
       uploads: { maxBytes: 20971520, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] },
       thumbnails: { widths: [160, 480, 1200], format: 'webp' },
@@ -31,7 +32,7 @@ describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
 
     // Act / Assess
     expect(() => deployedSiteConfig({ stage: 'dev', region: 'us-east-1', outputs: partial, params })).toThrow(
-      'the stack lacks the output(s) UserPoolId, UserPoolClientId',
+      'the stack lacks the output(s) SiteUrl, UserPoolId, UserPoolClientId',
     );
   });
 });
@@ -41,7 +42,7 @@ describe('localSiteConfig (config.json of the local stack)', () => {
     // Act
     const config = localSiteConfig({
       host: '127.0.0.1',
-      ports: { api: 3100, cognito: 9329 },
+      ports: { api: 3100, cognito: 9329, edge: 8180 },
       userPoolId: 'local_serverlessBlog',
       userPoolClientId: 'serverlessblogwebclient01',
       cognitoLog: '.local/local/logs/cognito.log',
@@ -50,6 +51,7 @@ describe('localSiteConfig (config.json of the local stack)', () => {
 
     // Assess
     expect(config.apiUrl).toBe('http://127.0.0.1:3100');
+    expect(config.siteUrl).toBe('http://127.0.0.1:8180');
     expect(config.auth).toEqual({
       userPoolId: 'local_serverlessBlog',
       userPoolClientId: 'serverlessblogwebclient01',

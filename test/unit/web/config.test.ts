@@ -4,6 +4,7 @@ const valid = {
   stage: 'dev',
   region: 'eu-west-1',
   apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+  siteUrl: 'https://d111111abcdef8.cloudfront.net',
   auth: { userPoolId: 'eu-west-1_AbC', userPoolClientId: 'client', flow: 'USER_SRP_AUTH' },
   uploads: { maxBytes: 1000, types: ['image/jpeg'] },
   thumbnails: { widths: [160, 480], format: 'webp' },

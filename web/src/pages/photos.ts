@@ -56,7 +56,8 @@ async function upload(file: File): Promise<void> {
   card.caption.textContent = `${file.name}: making the thumbnail…`;
 
   const width = displayWidth(config.thumbnails.widths);
-  const path = thumbnailPath(presigned.key, width, config.thumbnails.format);
+  // On the distribution, like the URLs of the thumbnails.ready event (the page is normally served from there too).
+  const path = new URL(thumbnailPath(presigned.key, width, config.thumbnails.format), config.siteUrl).href;
   if (!(await waitForThumbnail(path))) {
     card.caption.textContent = `${file.name}: no thumbnail yet.`;
     say(status, `We couldn't make a thumbnail for ${file.name}. Is it a valid image? Try another photo.`, 'error');
