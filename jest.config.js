@@ -1,4 +1,7 @@
-/** Three projects: unit (no I/O), integration (real local emulators, started once), template (the packaged stack). */
+/**
+ * Four projects: unit (no I/O), integration (real local emulators, started once), template (the packaged stack), and
+ * e2e (the site in Debian's Chromium against the local stack).
+ */
 // The SDK warns that this machine's Node 20 will be unsupported by future SDK releases; the functions run on 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
@@ -24,6 +27,15 @@ module.exports = {
       setupFiles,
       testMatch: ['<rootDir>/test/template/**/*.test.ts'],
       globalSetup: '<rootDir>/test/template/global-setup.ts',
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      setupFiles,
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/e2e/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
   ],
 };

@@ -1,12 +1,14 @@
 /**
- * `npm run publish:site -- --stage <stage>`: the adapter around scripts/publish/plan.ts. It reads the site folder,
- * lists the content bucket, uploads what changed with its headers, deletes what the site no longer has and, on a
- * deployed stage, invalidates the stale CloudFront paths. Run with --help for the options.
+ * `npm run publish:site -- --stage <stage>`: the adapter around scripts/publish/plan.ts. It builds the web app
+ * (web/, Vite), writes its config.json from the stage's stack, lists the content bucket, uploads what changed with
+ * its headers, deletes what the site no longer has and, on a deployed stage, invalidates the stale CloudFront paths.
+ * It also puts the generated premium samples in the premium bucket. Run with --help for the options.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { DescribeStacksCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import {
@@ -17,9 +19,10 @@ import {
   type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts } from './local/ports';
-import { loadServiceConfig, localPhysicalName } from './local/service-config';
+import { loadServiceConfig, localPhysicalName, param, ROOT, type ServiceConfig } from './local/service-config';
 import {
   PROTECTED_PREFIXES,
+  RUNTIME_CONFIG_KEY,
   SitePlanError,
   invalidationPaths,
   isHtml,
@@ -29,22 +32,33 @@ import {
   type PublishPlan,
   type RemoteObject,
 } from './publish/plan';
+import { sampleMedia } from './publish/sample-media';
+import { deployedSiteConfig, localSiteConfig, REQUIRED_OUTPUTS, type SiteParams } from './publish/site-config';
+import type { SiteConfig } from '../web/src/config';
 
 const USAGE = `Usage: npm run publish:site -- --stage <stage> [options]
        tsx scripts/publish-site.ts --stage <stage> [options]
 
-Uploads the static site to the stage's content bucket: only files whose content changed, each with its
+Builds the web app (web/ → web/dist, Vite) and uploads it to the stage's content bucket with a config.json made
+from the stage's stack (API URL, user pool, app client): only files whose content changed, each with its
 Content-Type and Cache-Control. Deletes objects the site no longer has, except under ${PROTECTED_PREFIXES.join(', ')}
 (written by other features). On a deployed stage, then invalidates the changed paths on CloudFront.
+Also generates the premium samples (${'premium/samples/'}: a JPEG and an MP4) and uploads them to the premium bucket
+if they are missing or differ; nothing else in that bucket is touched.
 
 Options:
-  --stage <stage>    local: the S3 of \`npm start\` (AWS_ENDPOINT_URL_S3, else 127.0.0.1:<s3 port>);
-                     any other stage: the bucket and distribution of stack <service>-<stage>
-  --dir <folder>     the site folder (default: site)
+  --stage <stage>    local: the stack of \`npm start\` (AWS_ENDPOINT_URL_S3, else 127.0.0.1:<s3 port>);
+                     any other stage: the buckets, distribution and outputs of stack <service>-<stage>
+  --dir <folder>     publish this already built folder instead of building web/
   --region <region>  region of a deployed stage (default: AWS_REGION, else us-east-1)
+  --skip-samples     do not generate or upload the premium samples
   --dry-run          print what would change and change nothing
   --force            upload every file, e.g. after a change of the Cache-Control policy
   -h, --help         print this text`;
+
+/** Where \`vite build\` writes the site (web/vite.config.mts). */
+const BUILD_DIR = path.join(ROOT, 'web', 'dist');
+const SAMPLES_PREFIX = 'premium/samples/';
 
 /** Parallel PUTs: enough to hide per-request latency, few enough to stay clear of throttling and socket limits. */
 const UPLOAD_CONCURRENCY = 8;
@@ -62,8 +76,10 @@ class UsageError extends Error {
 
 interface Options {
   stage: string;
-  dir: string;
+  /** A prebuilt folder; undefined means: build web/ first. */
+  dir?: string;
   region: string;
+  samples: boolean;
   dryRun: boolean;
   force: boolean;
 }
@@ -72,19 +88,26 @@ interface Options {
 interface Target {
   description: string;
   bucket: string;
+  premiumBucket: string;
   s3: S3Client;
   /** Set for the local S3 only; on AWS the SDK resolves it. */
   endpoint?: string;
   invalidate?: (paths: string[]) => Promise<string>;
+  /** The site's runtime settings for this stage (config.json). */
+  siteConfig: SiteConfig;
 }
+
+/** A file to publish, with its bytes (the site is small; generated files have no path on disk). */
+type SourceFile = LocalFile & { body: Buffer };
 
 function parseOptions(argv: string[]): Options | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
       stage: { type: 'string' },
-      dir: { type: 'string', default: 'site' },
+      dir: { type: 'string' },
       region: { type: 'string' },
+      'skip-samples': { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -96,11 +119,26 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.stage === undefined || values.stage.trim() === '') throw new UsageError('--stage is required');
   return {
     stage: values.stage,
-    dir: path.resolve(values.dir),
+    dir: values.dir === undefined ? undefined : path.resolve(values.dir),
     region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    samples: !values['skip-samples'],
     dryRun: values['dry-run'],
     force: values.force,
   };
+}
+
+function siteParams(config: ServiceConfig): SiteParams {
+  return {
+    maxUploadBytes: param(config, 'maxUploadBytes'),
+    thumbnailWidths: param(config, 'thumbnailWidths'),
+    thumbnailFormats: param(config, 'thumbnailFormats'),
+  };
+}
+
+/** The local stack's ports as `npm start` passes them down (LOCAL_*_PORT), else those of LOCAL_PORT_OFFSET. */
+function localPort(name: 'api' | 'cognito' | 'edge'): number {
+  const fromStack = process.env[`LOCAL_${name.toUpperCase()}_PORT`];
+  return fromStack === undefined ? localPorts()[name] : Number(fromStack);
 }
 
 async function resolveTarget(options: Options): Promise<Target> {
@@ -117,16 +155,28 @@ async function resolveTarget(options: Options): Promise<Target> {
       // With the SDK's default checksums s3rver stored the checksum trailer as part of the object.
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
+    const stateDir = process.env.LOCAL_STATE_DIR ?? path.join(ROOT, '.local', 'local');
+    const siteConfig = localSiteConfig({
+      host: HOST,
+      ports: { api: localPort('api'), cognito: localPort('cognito'), edge: localPort('edge') },
+      userPoolId: String(param(config, 'userPoolId')),
+      userPoolClientId: String(param(config, 'userPoolClientId')),
+      cognitoLog: path.relative(ROOT, path.join(stateDir, 'logs', 'cognito.log')),
+      params: siteParams(config),
+    });
+    const premiumBucket = localPhysicalName(config, 'PremiumBucket');
     // The local edge does not cache, so there is nothing to invalidate.
-    return { description: `s3://${bucket} at ${endpoint}`, bucket, s3, endpoint };
+    return { description: `s3://${bucket} at ${endpoint}`, bucket, premiumBucket, s3, endpoint, siteConfig };
   }
 
   const stackName = `${config.service}-${options.stage}`;
   const outputs = await stackOutputs(stackName, options.region);
   const bucket = outputs.get('ContentBucketName');
   const distributionId = outputs.get('DistributionId');
-  if (bucket === undefined || distributionId === undefined) {
-    const missing = ['ContentBucketName', 'DistributionId'].filter((name) => !outputs.has(name));
+  const premiumBucket = outputs.get('PremiumBucketName');
+  const needed = ['ContentBucketName', 'DistributionId', 'PremiumBucketName', ...REQUIRED_OUTPUTS];
+  if (bucket === undefined || distributionId === undefined || premiumBucket === undefined || needed.some((name) => !outputs.has(name))) {
+    const missing = needed.filter((name) => !outputs.has(name));
     throw new PublishError(
       `Stack ${stackName} (${options.region}) lacks the output(s) ${missing.join(', ')}: ` +
         `deploy the current serverless.yml first (npx sls deploy --stage ${options.stage}).`,
@@ -136,6 +186,8 @@ async function resolveTarget(options: Options): Promise<Target> {
   return {
     description: `s3://${bucket} (stack ${stackName}, distribution ${distributionId})`,
     bucket,
+    premiumBucket,
+    siteConfig: deployedSiteConfig({ stage: options.stage, region: options.region, outputs, params: siteParams(config) }),
     s3: new S3Client({ region: options.region }),
     invalidate: async (paths) => {
       const { Invalidation } = await cloudFront.send(
@@ -170,12 +222,33 @@ async function stackOutputs(stackName: string, region: string): Promise<Map<stri
   }
 }
 
+function sourceFile(key: string, body: Buffer): SourceFile {
+  return { key, body, size: body.length, md5: createHash('md5').update(body).digest('hex') };
+}
+
+/** `vite build` of web/ into web/dist, in its own process (Vite is ESM; this script runs as CommonJS). */
+async function buildSite(): Promise<string> {
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  try {
+    await promisify(execFile)(process.execPath, [vite, 'build', '--config', 'web/vite.config.mts', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+      timeout: 300_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const output = error as { stdout?: string; stderr?: string };
+    throw new PublishError(`vite build of web/ failed:\n${output.stderr ?? ''}${output.stdout ?? ''}`);
+  }
+  return BUILD_DIR;
+}
+
 /** Every file under `dir` with its object key (relative, `/`-separated), MD5 and size. */
-async function readSite(dir: string): Promise<Map<string, LocalFile & { file: string }>> {
+async function readSite(dir: string): Promise<Map<string, SourceFile>> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new PublishError(`Site folder ${dir} does not exist or is not a folder.`);
 
-  const files = new Map<string, LocalFile & { file: string }>();
+  const files = new Map<string, SourceFile>();
   const walk = async (folder: string): Promise<void> => {
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const file = path.join(folder, entry.name);
@@ -185,8 +258,7 @@ async function readSite(dir: string): Promise<Map<string, LocalFile & { file: st
       }
       const key = path.relative(dir, file).split(path.sep).join('/');
       if (!entry.isFile() || !isPublishable(key)) continue;
-      const content = await readFile(file);
-      files.set(key, { key, file, size: content.length, md5: createHash('md5').update(content).digest('hex') });
+      files.set(key, sourceFile(key, await readFile(file)));
     }
   };
   await walk(dir);
@@ -197,10 +269,10 @@ async function readSite(dir: string): Promise<Map<string, LocalFile & { file: st
   return files;
 }
 
-async function listBucket(target: Target, stage: string): Promise<RemoteObject[]> {
+async function listBucket(target: Target, stage: string, bucket = target.bucket, prefix?: string): Promise<RemoteObject[]> {
   const objects: RemoteObject[] = [];
   try {
-    for await (const page of paginateListObjectsV2({ client: target.s3 }, { Bucket: target.bucket })) {
+    for await (const page of paginateListObjectsV2({ client: target.s3 }, { Bucket: bucket, Prefix: prefix })) {
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) objects.push({ key: object.Key, etag: object.ETag, size: object.Size });
       }
@@ -212,7 +284,7 @@ async function listBucket(target: Target, stage: string): Promise<RemoteObject[]
     if (code === 'ECONNREFUSED') throw new PublishError(`Nothing answers at ${target.endpoint}.${hint}`);
     if (code === 'NoSuchBucket') {
       const where = target.endpoint === undefined ? '' : ` at ${target.endpoint}`;
-      throw new PublishError(`Bucket ${target.bucket} does not exist${where}.${hint}`);
+      throw new PublishError(`Bucket ${bucket} does not exist${where}.${hint}`);
     }
     throw error;
   }
@@ -231,19 +303,20 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function apply(target: Target, plan: PublishPlan, files: Map<string, { file: string }>): Promise<void> {
+async function apply(
+  target: Target, plan: PublishPlan, files: Map<string, SourceFile>, bucket = target.bucket,
+): Promise<void> {
   // Two phases, so that no page goes live before the assets it references have been uploaded.
   for (const phase of [plan.uploads.filter((u) => !isHtml(u.key)), plan.uploads.filter((u) => isHtml(u.key))]) {
     await forEachLimited(phase, UPLOAD_CONCURRENCY, async (upload) => {
       const source = files.get(upload.key);
       if (source === undefined) throw new Error(`No local file for ${upload.key}`);
-      // A Buffer rather than a stream: the SDK can resend it on a retry.
-      const body = await readFile(source.file);
       await target.s3.send(
         new PutObjectCommand({
-          Bucket: target.bucket,
+          Bucket: bucket,
           Key: upload.key,
-          Body: body,
+          // A Buffer rather than a stream: the SDK can resend it on a retry.
+          Body: source.body,
           ContentType: upload.contentType,
           CacheControl: upload.cacheControl,
           // S3 rejects the PUT if the bytes it received do not have this digest.
@@ -257,7 +330,7 @@ async function apply(target: Target, plan: PublishPlan, files: Map<string, { fil
   for (let start = 0; start < plan.deletes.length; start += DELETE_BATCH) {
     const batch: ObjectIdentifier[] = plan.deletes.slice(start, start + DELETE_BATCH).map((Key) => ({ Key }));
     const { Errors } = await target.s3.send(
-      new DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: batch, Quiet: true } }),
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
     );
     if (Errors !== undefined && Errors.length > 0) {
       const detail = Errors.map((e) => `${e.Key}: ${e.Code} ${e.Message}`).join('; ');
@@ -265,6 +338,22 @@ async function apply(target: Target, plan: PublishPlan, files: Map<string, { fil
     }
     for (const { Key } of batch) console.log(`  deleted ${Key}`);
   }
+}
+
+/**
+ * The generated premium samples, uploaded where missing or different. Never a delete: the premium bucket holds the
+ * operator's own content, which the site knows nothing about.
+ */
+async function publishSamples(target: Target, options: Options): Promise<void> {
+  const samples = new Map((await sampleMedia()).map((sample) => [sample.key, sourceFile(sample.key, sample.body)]));
+  const remote = await listBucket(target, options.stage, target.premiumBucket, SAMPLES_PREFIX);
+  const plan = planPublish([...samples.values()], remote, { force: options.force, protectedPrefixes: [] });
+  const uploads = { ...plan, deletes: [] };
+  if (!options.dryRun) await apply(target, uploads, samples, target.premiumBucket);
+  console.log(
+    `Premium samples in s3://${target.premiumBucket}/${SAMPLES_PREFIX}: ${plan.uploads.length} uploaded, ` +
+      `${plan.unchanged.length} unchanged${options.dryRun ? ' (dry run, nothing changed)' : ''}`,
+  );
 }
 
 function formatBytes(bytes: number): string {
@@ -280,12 +369,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const files = await readSite(options.dir);
   const target = await resolveTarget(options);
+  const dir = options.dir ?? (await buildSite());
+  const files = await readSite(dir);
+  if (files.has(RUNTIME_CONFIG_KEY)) throw new PublishError(`${dir} has a ${RUNTIME_CONFIG_KEY} of its own; publish:site writes it.`);
+  files.set(RUNTIME_CONFIG_KEY, sourceFile(RUNTIME_CONFIG_KEY, Buffer.from(`${JSON.stringify(target.siteConfig, null, 2)}\n`)));
   const plan = planPublish([...files.values()], await listBucket(target, options.stage), { force: options.force });
   const bytes = plan.uploads.reduce((sum, upload) => sum + upload.size, 0);
 
-  console.log(`${options.dryRun ? 'Dry run: would publish' : 'Publishing'} ${options.dir} → ${target.description}`);
+  console.log(`${options.dryRun ? 'Dry run: would publish' : 'Publishing'} ${dir} → ${target.description}`);
   if (options.dryRun) {
     for (const upload of plan.uploads) console.log(`  ${upload.reason.padEnd(8)}${upload.key}  ${upload.contentType}`);
     for (const key of plan.deletes) console.log(`  delete  ${key}`);
@@ -298,6 +390,8 @@ async function main(argv: string[]): Promise<void> {
     `Summary: ${plan.uploads.length} uploaded (${bytes} bytes), ${plan.unchanged.length} unchanged, ` +
       `${plan.deletes.length} deleted${options.dryRun ? ' (dry run, nothing changed)' : ''}`,
   );
+
+  if (options.samples) await publishSamples(target, options);
 
   const paths = invalidationPaths(plan);
   if (target.invalidate === undefined || paths.length === 0) return;

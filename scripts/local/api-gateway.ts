@@ -1,6 +1,7 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from './service-config';
 
 /** A route of the HTTP API and the JWT authorizer that guards it, as declared in serverless.yml. */
@@ -56,6 +57,16 @@ export function jwtAuthorizers(config: ServiceConfig): Map<string, JwtAuthorizer
     });
   }
   return result;
+}
+
+/**
+ * The origins of `provider.httpApi.cors` (`true` is the framework's shorthand for any origin), or undefined when the
+ * API has no CORS configuration.
+ */
+export function corsOrigins(config: ServiceConfig): string[] | undefined {
+  const cors = (config.provider as { httpApi?: { cors?: boolean | { allowedOrigins?: string[] } } }).httpApi?.cors;
+  if (cors === undefined || cors === false) return undefined;
+  return cors === true ? ['*'] : (cors.allowedOrigins ?? ['*']);
 }
 
 /**
@@ -138,6 +149,18 @@ export function jwtChecker(authorizer: JwtAuthorizer): TokenCheck {
 const UNAUTHORIZED = JSON.stringify({ message: 'Unauthorized' });
 
 /**
+ * The CORS header of a response the front makes itself (the authorizer's 401). An HTTP API with a CORS configuration
+ * answers with its headers for any route, so a browser can read the 401 and send its user to sign in, rather than
+ * seeing a CORS failure. serverless-offline adds them to everything it answers.
+ */
+function corsHeaders(req: http.IncomingMessage, origins: string[] | undefined): Record<string, string> {
+  const origin = req.headers.origin;
+  if (origins === undefined || origin === undefined) return {};
+  if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
+  return origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+}
+
+/**
  * The front door of the local HTTP API. serverless-offline only decodes JWTs (a forged token passes), so this
  * proxy verifies the token of every route that has a JWT authorizer — answering 401 like API Gateway — and hands
  * the request to serverless-offline, which then puts the claims into the event.
@@ -148,7 +171,9 @@ export async function startApiFront(options: {
   backendPort: number;
   routes: ApiRoute[];
   checks: Map<string, TokenCheck>;
-}): Promise<{ close(): Promise<void> }> {
+  /** `provider.httpApi.cors` origins (see corsOrigins); undefined: no CORS configuration. */
+  corsOrigins?: string[];
+}): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://local').pathname;
@@ -158,7 +183,13 @@ export async function startApiFront(options: {
         const header = req.headers.authorization ?? '';
         const token = header.replace(/^Bearer\s+/i, '');
         if (!check || !token || !(await check(token, route.authorizer.scopes))) {
-          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(UNAUTHORIZED);
+          res
+            .writeHead(401, {
+              'content-type': 'application/json',
+              'www-authenticate': 'Bearer',
+              ...corsHeaders(req, options.corsOrigins),
+            })
+            .end(UNAUTHORIZED);
           req.resume();
           return;
         }
@@ -181,7 +212,9 @@ export async function startApiFront(options: {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
   });
+  const { port } = server.address() as AddressInfo;
   return {
+    url: `http://${options.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -5,7 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { apiRoutes, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
+import { apiRoutes, corsOrigins, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
 import { preloadCognito, type LocalUserPool } from './cognito';
 import { preparePaidContent, startPaidContent } from './paid-content';
 import { attachSignedRequestAuth } from './signed-requests';
@@ -260,6 +260,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         backendPort: ports.apiBackend,
         routes: apiRoutes(config),
         checks,
+        corsOrigins: corsOrigins(config),
       });
       stoppers.push(() => front.close());
     });

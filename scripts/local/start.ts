@@ -67,10 +67,11 @@ async function main(): Promise<void> {
   void stack.crashed.then((why) => shutdown(why, 1));
 
   try {
-    progress('Publishing the sample site to the local content bucket', 'start');
+    const publishing = 'Building the site (web/) and publishing it with the premium samples';
+    progress(publishing, 'start');
     const t = Date.now();
     await publishSite(stack);
-    progress('Publishing the sample site to the local content bucket', 'done', Date.now() - t);
+    progress(publishing, 'done', Date.now() - t);
     // Only the default stack (no port offset) speaks for .env.local; a second stack must not redirect it.
     if (stack.ports.api === localPorts(0).api) writeDotenv(stack);
   } catch (error) {
@@ -93,7 +94,11 @@ async function main(): Promise<void> {
       ['Logs', path.relative(ROOT, stack.logDir) + '/'],
     ]),
   );
-  console.log('\nDebug a function: npx sls invoke local --stage local -f health');
+  const offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0);
+  const env = offset === 0 ? '' : `LOCAL_PORT_OFFSET=${offset} `;
+  console.log(`\nOpen the blog at ${stack.urls.site} — sign up on its Account page; the sign-up code is in ${path.relative(ROOT, stack.logDir)}/cognito.log`);
+  console.log(`Make a user premium:  ${env}npm run plan -- --stage local --email <their email> --plan premium`);
+  console.log('Debug a function: npx sls invoke local --stage local -f health');
   console.log('Press Ctrl-C to stop.');
 }
 

@@ -73,9 +73,12 @@ export function isFingerprinted(key: string): boolean {
   return hash !== undefined && /[A-Z0-9]/.test(hash) && !/^\d+$/.test(hash);
 }
 
+/** The site's runtime settings (written by publish:site from the stack): they change with a deploy, as HTML does. */
+export const RUNTIME_CONFIG_KEY = 'config.json';
+
 /** The Cache-Control header of an object, by its key. HTML (404.html included) is never treated as fingerprinted. */
 export function cacheControlFor(key: string): string {
-  if (isHtml(key)) return CACHE_CONTROL.html;
+  if (isHtml(key) || key === RUNTIME_CONFIG_KEY) return CACHE_CONTROL.html;
   if (isFingerprinted(key)) return CACHE_CONTROL.fingerprinted;
   return CACHE_CONTROL.asset;
 }

@@ -67,6 +67,7 @@ describe('npm start', () => {
       expect(run.output()).toContain(label);
     }
     expect(run.output()).toContain(`http://${HOST}:${ports.edge}/`);
+    expect(run.output()).toContain(`LOCAL_PORT_OFFSET=${OFFSET} npm run plan -- --stage local --email <their email> --plan premium`);
     expect(site.status).toBe(200);
     expect(health.status).toBe(200);
     expect(run.output()).toContain('SIGINT — stopping the local stack');

@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { HOST } from '../../scripts/local/ports';
 import { ROOT, loadServiceConfig, localPhysicalName } from '../../scripts/local/service-config';
 import { CACHE_CONTROL, isPublishable } from '../../scripts/publish/plan';
+import { SAMPLE_IMAGE_KEY, SAMPLE_VIDEO_KEY } from '../../scripts/publish/sample-media';
 import { ports, s3 } from './local';
 
 const run = promisify(execFile);
@@ -41,9 +42,9 @@ async function publish(): Promise<Summary> {
   return { uploaded, bytes, unchanged, deleted, stdout };
 }
 
-/** What the CLI should publish: every file under site/ but dotfiles, by key, with its size. */
+/** What the CLI should publish: every file it built under web/dist/ but dotfiles, by key, with its size. */
 function siteFiles(): Map<string, number> {
-  const dir = path.join(ROOT, 'site');
+  const dir = path.join(ROOT, 'web', 'dist');
   const files = new Map<string, number>();
   for (const relative of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     const info = statSync(path.join(dir, relative));
@@ -62,20 +63,26 @@ describe('npm run publish:site -- --stage local', () => {
     firstPublish = await publish();
   }, 2 * PUBLISH_TIMEOUT_MS);
 
-  it('puts every site file in the content bucket, byte for byte', async () => {
+  it('puts every built file in the content bucket, byte for byte, and a config.json beside them', async () => {
     // Prepare
     const files = siteFiles();
     const keys = [...files.keys()];
+    const config = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'config.json' }));
 
     // Act
     const heads = await Promise.all(keys.map((Key) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key }))));
 
     // Assess
-    expect(keys).toEqual(expect.arrayContaining(['index.html', '404.html', 'assets/style.css']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['index.html', '404.html', 'account.html', 'photos.html', 'premium.html', 'favicon.svg']),
+    );
+    expect(keys.filter((key) => /^assets\/.+-[A-Za-z0-9_-]{8}\.(js|css)$/.test(key)).length).toBeGreaterThan(0);
     // A checksum trailer stored as content (the SDK's default checksums against s3rver) would show up here.
     expect(heads.map((head) => head.ContentLength)).toEqual([...files.values()]);
     // Whether uploaded now or by an earlier run against the same stack, every file is accounted for.
-    expect(firstPublish.uploaded + firstPublish.unchanged).toBe(files.size);
+    expect(firstPublish.uploaded + firstPublish.unchanged).toBe(files.size + 1);
+    expect(config.CacheControl).toBe(CACHE_CONTROL.html);
+    expect(JSON.parse(await config.Body!.transformToString())).toMatchObject({ stage: 'local', apiUrl: `http://${HOST}:${ports.api}` });
   });
 
   it('serves index.html as UTF-8 HTML that revalidates after a minute', async () => {
@@ -87,13 +94,33 @@ describe('npm run publish:site -- --stage local', () => {
     expect(head.CacheControl).toBe('public, max-age=60, must-revalidate');
   });
 
-  it('serves the stylesheet as CSS with the asset lifetime', async () => {
+  it('serves the fingerprinted stylesheet as CSS that never changes, and the favicon with the asset lifetime', async () => {
+    // Prepare
+    const stylesheet = [...siteFiles().keys()].find((key) => key.startsWith('assets/') && key.endsWith('.css'));
+
     // Act
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'assets/style.css' }));
+    const css = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: stylesheet }));
+    const icon = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'favicon.svg' }));
 
     // Assess
-    expect(head.ContentType).toMatch(/^text\/css(;|$)/);
-    expect(head.CacheControl).toBe(CACHE_CONTROL.asset);
+    expect(css.ContentType).toMatch(/^text\/css(;|$)/);
+    expect(css.CacheControl).toBe(CACHE_CONTROL.fingerprinted);
+    expect(icon.CacheControl).toBe(CACHE_CONTROL.asset);
+  });
+
+  it('puts the generated premium samples in the premium bucket', async () => {
+    // Prepare
+    const premiumBucket = localPhysicalName(await loadServiceConfig('local'), 'PremiumBucket');
+
+    // Act
+    const image = await s3.send(new HeadObjectCommand({ Bucket: premiumBucket, Key: SAMPLE_IMAGE_KEY }));
+    const video = await s3.send(new HeadObjectCommand({ Bucket: premiumBucket, Key: SAMPLE_VIDEO_KEY }));
+
+    // Assess
+    expect(image.ContentType).toBe('image/jpeg');
+    expect(video.ContentType).toBe('video/mp4');
+    expect(video.ContentLength).toBeGreaterThan(10_000);
+    expect(firstPublish.stdout).toMatch(/Premium samples in s3:\/\/\S+\/premium\/samples\/: \d+ uploaded, \d+ unchanged/);
   });
 
   it('changes nothing when published again', async () => {
@@ -101,7 +128,8 @@ describe('npm run publish:site -- --stage local', () => {
     const again = await publish();
 
     // Assess
-    expect(again).toMatchObject({ uploaded: 0, bytes: 0, deleted: 0, unchanged: siteFiles().size });
+    expect(again).toMatchObject({ uploaded: 0, bytes: 0, deleted: 0, unchanged: siteFiles().size + 1 });
+    expect(again.stdout).toContain('premium/samples/: 0 uploaded, 2 unchanged');
   }, PUBLISH_TIMEOUT_MS);
 
   describe('with objects the site does not have', () => {

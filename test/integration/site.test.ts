@@ -6,6 +6,8 @@ import { ROOT } from '../../scripts/local/service-config';
 import { ports, s3, siteUrl } from './local';
 
 const CONTENT_BUCKET = 'serverless-blog-local-content-bucket';
+/** What publish:site built (Vite) and published. */
+const built = (file: string) => readFileSync(`web/dist/${file}`, 'utf8');
 
 describe('the blog through the local edge (CloudFront stand-in)', () => {
   beforeAll(async () => {
@@ -23,23 +25,44 @@ describe('the blog through the local edge (CloudFront stand-in)', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await response.text()).toBe(readFileSync('site/index.html', 'utf8'));
+    expect(await response.text()).toBe(built('index.html'));
     expect(response.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains; preload');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
-  it('serves a post and its stylesheet', async () => {
+  it('serves a post and its fingerprinted stylesheet', async () => {
+    // Prepare
+    const stylesheet = /href="(\/assets\/[^"]+\.css)"/.exec(built('posts/hello-serverless.html'))?.[1];
+    expect(stylesheet).toBeDefined();
+
     // Act
     const post = await fetch(`${siteUrl}/posts/hello-serverless.html`);
-    const css = await fetch(`${siteUrl}/assets/style.css`);
+    const css = await fetch(`${siteUrl}${stylesheet}`);
 
     // Assess
     expect(post.status).toBe(200);
     expect(await post.text()).toContain('<article');
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(css.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('serves config.json with this stack\'s API and user pool, revalidated after a minute', async () => {
+    // Act
+    const response = await fetch(`${siteUrl}/config.json`);
+    const config = (await response.json()) as { apiUrl: string; auth: Record<string, string> };
+
+    // Assess
+    expect(response.headers.get('cache-control')).toBe('public, max-age=60, must-revalidate');
+    expect(config.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
+    expect(config.auth).toMatchObject({
+      userPoolId: 'local_serverlessBlog',
+      userPoolClientId: 'serverlessblogwebclient01',
+      endpoint: `http://127.0.0.1:${ports.cognito}`,
+      flow: 'USER_PASSWORD_AUTH',
+    });
   });
 
   it('answers an unknown path with the custom 404 page and status 404', async () => {
@@ -48,7 +71,7 @@ describe('the blog through the local edge (CloudFront stand-in)', () => {
 
     // Assess
     expect(response.status).toBe(404);
-    expect(await response.text()).toBe(readFileSync('site/404.html', 'utf8'));
+    expect(await response.text()).toBe(built('404.html'));
     expect(response.headers.get('x-frame-options')).toBe('DENY');
   });
 

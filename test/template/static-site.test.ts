@@ -186,6 +186,10 @@ describe('content distribution', () => {
     );
   });
 
+  it('does not cache 403s, so a thumbnail the photos page is waiting for shows as soon as it exists', () => {
+    expect(asArray(config.CustomErrorResponses)).toContainEqual({ ErrorCode: 403, ErrorCachingMinTTL: 0 });
+  });
+
   it('speaks HTTP/2 and HTTP/3', () => {
     expect(config.HttpVersion).toBe('http2and3');
   });

@@ -1,4 +1,4 @@
-import { apiRoutes, matchRoute, type ApiRoute } from '../../scripts/local/api-gateway';
+import { apiRoutes, corsOrigins, matchRoute, startApiFront, type ApiRoute } from '../../scripts/local/api-gateway';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 
 describe('matchRoute (API Gateway route selection)', () => {
@@ -68,5 +68,42 @@ describe('localPorts', () => {
   it.each([2000, 3000])('refuses offset %i, which would put a port on one that fetch refuses', async (offset) => {
     const { localPorts } = await import('../../scripts/local/ports');
     expect(() => localPorts(offset)).toThrow(/which browsers and Node's fetch refuse/);
+  });
+});
+
+describe('the API front\'s own 401 and CORS', () => {
+  const withCors = (cors: unknown) => ({ provider: { httpApi: { cors } } }) as unknown as ServiceConfig;
+
+  it.each([
+    [true, ['*']],
+    [{ allowedOrigins: ['https://blog.example.com'] }, ['https://blog.example.com']],
+    [undefined, undefined],
+    [false, undefined],
+  ])('httpApi.cors %j allows %j', (cors, origins) => {
+    expect(corsOrigins(withCors(cors))).toEqual(origins);
+  });
+
+  it.each([
+    [['*'], 'http://127.0.0.1:8080', '*'],
+    [['http://127.0.0.1:8080'], 'http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    [['https://blog.example.com'], 'http://evil.example', null],
+    [undefined, 'http://127.0.0.1:8080', null],
+  ])('origins %j: a 401 to %s allows %s, so the browser can read it', async (origins, origin, allowed) => {
+    // Prepare: no backend is needed, the front answers 401 itself
+    const routes: ApiRoute[] = [{ method: 'POST', path: '/premium/url', authorizer: { name: 'cognito', scopes: [] } }];
+    const front = await startApiFront({
+      host: '127.0.0.1', port: 0, backendPort: 9, routes, checks: new Map([['cognito', async () => false]]), corsOrigins: origins,
+    });
+    try {
+      // Act
+      const response = await fetch(`${front.url}/premium/url`, { method: 'POST', headers: { origin }, body: '{}' });
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ message: 'Unauthorized' });
+      expect(response.headers.get('access-control-allow-origin')).toBe(allowed);
+    } finally {
+      await front.close();
+    }
   });
 });

@@ -59,7 +59,7 @@ describe('contentTypeFor', () => {
 });
 
 describe('cacheControlFor', () => {
-  it.each([['index.html'], ['404.html'], ['posts/hello-serverless.html'], ['legacy/page.htm']])(
+  it.each([['index.html'], ['404.html'], ['posts/hello-serverless.html'], ['legacy/page.htm'], ['config.json']])(
     '%s revalidates after a minute',
     (key) => {
       // Act

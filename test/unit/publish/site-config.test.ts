@@ -1,0 +1,63 @@
+import { deployedSiteConfig, localSiteConfig } from '../../../scripts/publish/site-config';
+
+const params = { maxUploadBytes: '20971520', thumbnailWidths: '160, 480,1200', thumbnailFormats: 'webp,avif' };
+
+describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
+  const outputs = new Map([
+    ['HttpApiUrl', 'https://abc123.execute-api.eu-west-1.amazonaws.com'],
+    ['UserPoolId', 'eu-west-1_AbCdEf'],
+    ['UserPoolClientId', '1example23456789'],
+    ['SiteUrl', 'https://d111111abcdef8.cloudfront.net'],
+  ]);
+
+  it('takes the API and user pool from the outputs and signs in with SRP', () => {
+    // Act
+    const config = deployedSiteConfig({ stage: 'prod', region: 'eu-west-1', outputs, params });
+
+    // Assess
+    expect(config).toEqual({
+      stage: 'prod',
+      region: 'eu-west-1',
+      apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      siteUrl: 'https://d111111abcdef8.cloudfront.net',
+      auth: { userPoolId: 'eu-west-1_AbCdEf', userPoolClientId: '1example23456789', flow: 'USER_SRP_AUTH' },
+      uploads: { maxBytes: 20971520, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] },
+      thumbnails: { widths: [160, 480, 1200], format: 'webp' },
+    });
+  });
+
+  it('names the outputs a stack lacks', () => {
+    // Prepare
+    const partial = new Map([['HttpApiUrl', 'https://abc123.execute-api.eu-west-1.amazonaws.com']]);
+
+    // Act / Assess
+    expect(() => deployedSiteConfig({ stage: 'dev', region: 'us-east-1', outputs: partial, params })).toThrow(
+      'the stack lacks the output(s) SiteUrl, UserPoolId, UserPoolClientId',
+    );
+  });
+});
+
+describe('localSiteConfig (config.json of the local stack)', () => {
+  it('points at the local API and cognito-local, with the password flow and where the code is', () => {
+    // Act
+    const config = localSiteConfig({
+      host: '127.0.0.1',
+      ports: { api: 3100, cognito: 9329, edge: 8180 },
+      userPoolId: 'local_serverlessBlog',
+      userPoolClientId: 'serverlessblogwebclient01',
+      cognitoLog: '.local/local/logs/cognito.log',
+      params,
+    });
+
+    // Assess
+    expect(config.apiUrl).toBe('http://127.0.0.1:3100');
+    expect(config.siteUrl).toBe('http://127.0.0.1:8180');
+    expect(config.auth).toEqual({
+      userPoolId: 'local_serverlessBlog',
+      userPoolClientId: 'serverlessblogwebclient01',
+      endpoint: 'http://127.0.0.1:9329',
+      flow: 'USER_PASSWORD_AUTH',
+      codeHint: 'Running locally, no email is sent: cognito-local writes the code to .local/local/logs/cognito.log.',
+    });
+  });
+});

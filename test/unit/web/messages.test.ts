@@ -1,0 +1,79 @@
+import { ApiError, describeApiError, describeAuthError, formatBytes } from '../../../web/src/messages';
+
+const named = (name: string, message = 'from Cognito') => Object.assign(new Error(message), { name });
+
+describe('describeApiError', () => {
+  it.each([
+    [403, 'not_premium', 'premium', 'This is premium content, and your account is on the free plan. Upgrade to premium to see it.'],
+    [401, 'http_401', 'premium', 'Sign in to see premium content.'],
+    [401, 'http_401', 'upload', 'Sign in to upload photos.'],
+    [404, 'content_not_found', 'premium', "This premium item isn't available right now."],
+    [415, 'unsupported_media_type', 'upload', "That file type isn't supported. Choose a JPEG, PNG, WebP, GIF or AVIF image."],
+    [400, 'invalid_email', 'subscribe', "That doesn't look like an email address. Check it and try again."],
+    [429, 'http_429', 'subscribe', 'Too many requests right now. Please try again in a moment.'],
+    [500, 'internal_error', 'premium', 'Something went wrong on our side. Please try again in a moment.'],
+    [0, 'network', 'subscribe', "We couldn't reach the blog's server. Check your connection and try again."],
+  ] as const)('%i %s while %s reads as a sentence', (status, code, topic, expected) => {
+    // Act
+    const message = describeApiError(new ApiError(status, code, 'raw'), topic);
+
+    // Assess
+    expect(message).toBe(expected);
+  });
+
+  it('states the upload limit when S3 or the API says the file is too large', () => {
+    // Act
+    const message = describeApiError(new ApiError(413, 'payload_too_large', 'raw'), 'upload', { maxUploadBytes: 20 * 1024 * 1024 });
+
+    // Assess
+    expect(message).toBe('That file is too large. Photos can be up to 20 MB.');
+  });
+
+  it('never shows the raw body of an unknown error', () => {
+    // Act
+    const message = describeApiError(new ApiError(400, 'invalid_request', '{"error":{"code":"invalid_request"}}'), 'upload');
+
+    // Assess
+    expect(message).not.toContain('{');
+    expect(message).toContain('Please try again');
+  });
+});
+
+describe('describeAuthError', () => {
+  it.each([
+    ['NotAuthorizedException', 'sign-in', 'Incorrect email or password.'],
+    ['UserNotFoundException', 'sign-in', 'Incorrect email or password.'],
+    // cognito-local's answer to a wrong password
+    ['InvalidPasswordException', 'sign-in', 'Incorrect email or password.'],
+    ['InvalidPasswordException', 'sign-up', 'Choose a password of at least 12 characters with upper-case and lower-case letters and a number.'],
+    ['UsernameExistsException', 'sign-up', 'An account with this email already exists. Sign in instead.'],
+    ['CodeMismatchException', 'confirm', "That code isn't right. Check the email we sent you and try again."],
+    ['UserNotConfirmedException', 'sign-in', 'Please confirm your email address first: enter the code we sent you.'],
+    ['EmptySignInPassword', 'sign-in', 'Enter your password.'],
+  ] as const)('%s during %s reads as a sentence', (name, step, expected) => {
+    // Act
+    const message = describeAuthError(named(name), step);
+
+    // Assess
+    expect(message).toBe(expected);
+  });
+
+  it('falls back to a sentence without the error name for anything unknown', () => {
+    // Act
+    const message = describeAuthError(named('InternalErrorException', 'stack trace here'), 'sign-in');
+
+    // Assess
+    expect(message).toBe("That didn't work. Please try again in a moment.");
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [512, '512 bytes'],
+    [2048, '2 KB'],
+    [20 * 1024 * 1024, '20 MB'],
+    [21 * 1024 * 1024 + 300_000, '21.3 MB'],
+  ])('%i bytes is %s', (bytes, expected) => {
+    expect(formatBytes(bytes)).toBe(expected);
+  });
+});

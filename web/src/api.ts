@@ -1,0 +1,84 @@
+/** Calls to the HTTP API. Failures become ApiError with the API's stable error code; messages.ts words them. */
+import { accessToken } from './auth';
+import type { SiteConfig } from './config';
+import { ApiError, NETWORK_ERROR_STATUS } from './messages';
+
+export interface PresignedUpload {
+  key: string;
+  upload: { url: string; fields: Record<string, string> };
+  expiresAt: string;
+}
+
+export interface SignedUrl {
+  url: string;
+  expiresAt: string;
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = response.statusText;
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown }; message?: unknown };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') message = body.error.message;
+    else if (typeof body.message === 'string') message = body.message; // API Gateway's own 401/429 bodies
+  } catch {
+    // Not JSON (a proxy's error page): the status says enough.
+  }
+  return new ApiError(response.status, code, message);
+}
+
+export class Api {
+  constructor(private readonly config: SiteConfig) {}
+
+  private async call<T>(method: string, path: string, body: unknown, signedIn: boolean): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (signedIn) {
+      // No token (signed out) means no header: the API's authorizer answers 401, the single source of truth.
+      const token = await accessToken();
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.config.apiUrl}${path}`, { method, headers, body: JSON.stringify(body) });
+    } catch (error) {
+      throw new ApiError(NETWORK_ERROR_STATUS, 'network', error instanceof Error ? error.message : String(error));
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return (await response.json()) as T;
+  }
+
+  subscribe(email: string, name?: string): Promise<{ status: string }> {
+    return this.call('POST', '/subscriptions', name ? { email, name } : { email }, false);
+  }
+
+  uploadUrl(file: { type: string; size: number }): Promise<PresignedUpload> {
+    return this.call('POST', '/uploads', { contentType: file.type, size: file.size }, true);
+  }
+
+  premiumUrl(key: string): Promise<SignedUrl> {
+    return this.call('POST', '/premium/url', { key }, true);
+  }
+}
+
+/**
+ * Posts the file straight to S3 with the presigned form fields. S3 checks the policy (key, Content-Type, size range)
+ * and answers 204; a refusal is an XML error whose Code is mapped to the API's vocabulary.
+ */
+export async function postToS3(presigned: PresignedUpload, file: File): Promise<void> {
+  const form = new FormData();
+  // The fields carry the key, the Content-Type and the policy with its signature.
+  for (const [name, value] of Object.entries(presigned.upload.fields)) form.append(name, value);
+  form.append('file', file); // must be the last field
+  let response: Response;
+  try {
+    response = await fetch(presigned.upload.url, { method: 'POST', body: form });
+  } catch (error) {
+    throw new ApiError(NETWORK_ERROR_STATUS, 'network', error instanceof Error ? error.message : String(error));
+  }
+  if (response.ok) return;
+  const xml = await response.text().catch(() => '');
+  const s3Code = /<Code>([^<]+)<\/Code>/.exec(xml)?.[1] ?? `http_${response.status}`;
+  const code = s3Code === 'EntityTooLarge' ? 'payload_too_large' : s3Code;
+  throw new ApiError(response.status, code, s3Code);
+}

@@ -1,0 +1,79 @@
+/** What every page does first: read /config.json, set up sign-in, and show who is signed in in the header. */
+import { Api } from './api';
+import { configureAuth, currentUser, type SignedInUser } from './auth';
+import { parseConfig, type SiteConfig } from './config';
+
+export interface Page {
+  config: SiteConfig;
+  api: Api;
+  user: SignedInUser | undefined;
+}
+
+async function loadConfig(): Promise<SiteConfig> {
+  // no-cache: revalidate, so a publish to a new stack output is picked up at once.
+  const response = await fetch('/config.json', { cache: 'no-cache' });
+  if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
+  return parseConfig(await response.json());
+}
+
+/** Marks the current page in the navigation (the header is one partial shared by every page). */
+function markCurrentPage(): void {
+  const here = location.pathname === '/' ? '/' : location.pathname.replace(/\/index\.html$/, '/');
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('.site-nav a')) {
+    if (new URL(link.href).pathname === here) link.setAttribute('aria-current', 'page');
+  }
+}
+
+function showAccount(user: SignedInUser | undefined): void {
+  const link = document.querySelector<HTMLAnchorElement>('#account-nav a');
+  if (link === null) return;
+  link.textContent = user === undefined ? 'Sign in' : 'Account';
+  link.title = user === undefined ? '' : `Signed in as ${user.email}`;
+}
+
+/** A page-wide notice for a site that cannot work at all (no or broken config.json). */
+export function showFatal(message: string): void {
+  const main = document.getElementById('main');
+  const notice = document.createElement('p');
+  notice.className = 'notice notice-error';
+  notice.setAttribute('role', 'alert');
+  notice.textContent = message;
+  main?.prepend(notice);
+}
+
+export async function boot(): Promise<Page | undefined> {
+  markCurrentPage();
+  let config: SiteConfig;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    console.warn('config.json could not be read', error);
+    showFatal('This site is not set up yet: its configuration could not be loaded. Please try again later.');
+    return undefined;
+  }
+  configureAuth(config);
+  const user = await currentUser();
+  showAccount(user);
+  return { config, api: new Api(config), user };
+}
+
+/** Shows a message in a status element: `role=status` for news, `role=alert` for problems. */
+export function say(element: HTMLElement, message: string, kind: 'info' | 'success' | 'error' = 'info'): void {
+  element.textContent = message;
+  element.hidden = message === '';
+  element.className = `notice notice-${kind}`;
+  element.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+}
+
+/** A text field of a form, trimmed unless told otherwise (passwords keep their spaces). */
+export function formText(form: HTMLFormElement, name: string, trim = true): string {
+  const value = new FormData(form).get(name);
+  const text = typeof value === 'string' ? value : '';
+  return trim ? text.trim() : text;
+}
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`#${id} is missing from the page`);
+  return element as T;
+}

@@ -1,0 +1,102 @@
+/**
+ * What a person reads when something goes wrong: every failure of the API or of Cognito becomes a sentence, never a
+ * status code or raw JSON. Pure functions, unit-tested.
+ */
+
+/** A failed API call: the HTTP status and the stable code of the API's `{"error": {"code", "message"}}` body. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A status of 0 means the request never got an answer (offline, DNS, CORS refused). */
+export const NETWORK_ERROR_STATUS = 0;
+
+export type Topic = 'subscribe' | 'upload' | 'premium' | 'account';
+
+const TRY_AGAIN = 'Please try again in a moment.';
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  const mb = bytes / 1024 / 1024;
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+}
+
+/** The message for an API failure, worded for what the visitor was doing. */
+export function describeApiError(error: ApiError, topic: Topic, limits: { maxUploadBytes?: number } = {}): string {
+  if (error.status === NETWORK_ERROR_STATUS) {
+    return "We couldn't reach the blog's server. Check your connection and try again.";
+  }
+  if (error.status === 401) {
+    if (topic === 'premium') return 'Sign in to see premium content.';
+    if (topic === 'upload') return 'Sign in to upload photos.';
+    return 'Your session has ended. Please sign in again.';
+  }
+  switch (error.code) {
+    case 'not_premium':
+      return 'This is premium content, and your account is on the free plan. Upgrade to premium to see it.';
+    case 'content_not_found':
+      return "This premium item isn't available right now.";
+    case 'payload_too_large':
+      return limits.maxUploadBytes === undefined
+        ? 'That file is too large.'
+        : `That file is too large. Photos can be up to ${formatBytes(limits.maxUploadBytes)}.`;
+    case 'unsupported_media_type':
+      return "That file type isn't supported. Choose a JPEG, PNG, WebP, GIF or AVIF image.";
+    case 'invalid_email':
+      return "That doesn't look like an email address. Check it and try again.";
+    case 'invalid_name':
+      return 'That name is too long or has characters we cannot use.';
+    default:
+      break;
+  }
+  if (error.status === 429) return `Too many requests right now. ${TRY_AGAIN}`;
+  if (error.status >= 500) return `Something went wrong on our side. ${TRY_AGAIN}`;
+  return `That didn't work (${error.code}). ${TRY_AGAIN}`;
+}
+
+/**
+ * Cognito's (and Amplify's own validation) errors by name. Unknown users read like wrong passwords, as the user
+ * pool's PreventUserExistenceErrors does: the message must not tell who has an account.
+ */
+const AUTH_MESSAGES: Record<string, string> = {
+  NotAuthorizedException: 'Incorrect email or password.',
+  UserNotFoundException: 'Incorrect email or password.',
+  UserNotConfirmedException: 'Please confirm your email address first: enter the code we sent you.',
+  UsernameExistsException: 'An account with this email already exists. Sign in instead.',
+  InvalidPasswordException:
+    'Choose a password of at least 12 characters with upper-case and lower-case letters and a number.',
+  CodeMismatchException: "That code isn't right. Check the email we sent you and try again.",
+  ExpiredCodeException: 'That code has expired. Ask for a new one.',
+  LimitExceededException: 'Too many attempts. Please wait a few minutes and try again.',
+  TooManyRequestsException: 'Too many attempts. Please wait a few minutes and try again.',
+  TooManyFailedAttemptsException: 'Too many attempts. Please wait a few minutes and try again.',
+  UserAlreadyAuthenticatedException: "You're already signed in.",
+  EmptySignInUsername: 'Enter your email address.',
+  EmptySignInPassword: 'Enter your password.',
+  EmptySignUpUsername: 'Enter your email address.',
+  EmptySignUpPassword: 'Choose a password.',
+  EmptyConfirmSignUpCode: 'Enter the code from the email we sent you.',
+  NetworkError: "We couldn't reach the sign-in service. Check your connection and try again.",
+};
+
+export type AuthStep = 'sign-in' | 'sign-up' | 'confirm' | 'sign-out';
+
+export function describeAuthError(error: unknown, step: AuthStep): string {
+  const name = error instanceof Error ? error.name : undefined;
+  // AWS answers a wrong password with NotAuthorizedException; cognito-local with InvalidPasswordException
+  // (its initiateAuth.ts). When signing in, both mean the same to the person typing.
+  if (step === 'sign-in' && name === 'InvalidPasswordException') return AUTH_MESSAGES.NotAuthorizedException!;
+  if (name === 'InvalidParameterException' && error instanceof Error && /password/i.test(error.message)) {
+    return AUTH_MESSAGES.InvalidPasswordException!;
+  }
+  const fallback = step === 'sign-out' ? "Signing out didn't work." : "That didn't work.";
+  return (name !== undefined && AUTH_MESSAGES[name]) || `${fallback} ${TRY_AGAIN}`;
+}
