@@ -18,7 +18,7 @@ import {
   paginateListObjectsV2,
   type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
-import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts } from './local/ports';
+import { HOST, localPorts, localS3ClientConfig } from './local/ports';
 import { loadServiceConfig, localPhysicalName, param, ROOT, type ServiceConfig } from './local/service-config';
 import {
   PROTECTED_PREFIXES,
@@ -147,14 +147,7 @@ async function resolveTarget(options: Options): Promise<Target> {
   if (options.stage === 'local') {
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? `http://${HOST}:${localPorts().s3}`;
     const bucket = localPhysicalName(config, 'ContentBucket');
-    const s3 = new S3Client({
-      endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_S3_CREDENTIALS,
-      forcePathStyle: true,
-      // With the SDK's default checksums s3rver stored the checksum trailer as part of the object.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
+    const s3 = new S3Client(localS3ClientConfig(endpoint));
     const stateDir = process.env.LOCAL_STATE_DIR ?? path.join(ROOT, '.local', 'local');
     const siteConfig = localSiteConfig({
       host: HOST,
