@@ -35,6 +35,11 @@ export interface EdgeOrigin {
   bucket: string;
   /** OriginPath without its leading slash, plus a trailing one ('' when there is no OriginPath). */
   keyPrefix: string;
+  /**
+   * What a missing key is through OAC: S3 answers 404 only to a reader allowed s3:ListBucket, else 403 (it does not
+   * say what does not exist). From the bucket's policy in resources.
+   */
+  missingKeyStatus: 403 | 404;
 }
 
 /** What a viewer-access check (signed URLs / cookies) may look at. */
@@ -130,6 +135,35 @@ function originBucket(
   throw new Error(`${where}: ${JSON.stringify(domain)} is not an S3 bucket's domain name`);
 }
 
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+
+/** True when a policy of the bucket allows CloudFront (the OAC principal) to list it. */
+function cloudFrontMayList(bucketId: string, resources: Resources): boolean {
+  return Object.values(resources).some((resource) => {
+    if (resource.Type !== 'AWS::S3::BucketPolicy') return false;
+    const properties = resource.Properties ?? {};
+    const bucket = properties.Bucket as { Ref?: unknown } | undefined;
+    if (bucket?.Ref !== bucketId) return false;
+    const statements = asList((properties.PolicyDocument as { Statement?: unknown } | undefined)?.Statement);
+    return statements.some((raw) => {
+      const statement = raw as { Effect?: unknown; Principal?: { Service?: unknown }; Action?: unknown };
+      return (
+        statement.Effect === 'Allow' &&
+        asList(statement.Principal?.Service).includes('cloudfront.amazonaws.com') &&
+        asList(statement.Action).some((action) => action === 's3:ListBucket' || action === 's3:List*' || action === 's3:*')
+      );
+    });
+  });
+}
+
+/** The logical id of the bucket an origin's DomainName names with GetAtt, if it does. */
+function originBucketId(domain: unknown): string | undefined {
+  if (typeof domain !== 'object' || domain === null || !('Fn::GetAtt' in domain)) return undefined;
+  const getAtt: unknown = domain['Fn::GetAtt'];
+  const [logicalId] = typeof getAtt === 'string' ? getAtt.split('.') : Array.isArray(getAtt) ? (getAtt as unknown[]) : [];
+  return typeof logicalId === 'string' ? logicalId : undefined;
+}
+
 function parseOrigin(
   raw: unknown, where: string, resources: Resources, bucketName: (id: string) => string,
 ): EdgeOrigin {
@@ -146,6 +180,11 @@ function parseOrigin(
     id: str(origin.Id, `${where}.Id`),
     bucket: originBucket(origin.DomainName, `${where}.DomainName`, resources, bucketName),
     keyPrefix: prefix === '' ? '' : `${prefix}/`,
+    // A bucket outside this template (named by its domain): its policy is unknown, so S3's default, 403.
+    missingKeyStatus: (() => {
+      const bucketId = originBucketId(origin.DomainName);
+      return bucketId !== undefined && cloudFrontMayList(bucketId, resources) ? 404 : 403;
+    })(),
   };
 }
 
@@ -620,7 +659,7 @@ async function handle(ctx: Context, req: Req, res: Res): Promise<void> {
     ctx.log(`origin ${id} failed for ${bucket}/${keyPrefix}${key}`, error);
     return sendError(ctx, req, res, behaviour, 502);
   }
-  if (result.kind === 'not-found') return sendError(ctx, req, res, behaviour, 404);
+  if (result.kind === 'not-found') return sendError(ctx, req, res, behaviour, behaviour.origin.missingKeyStatus);
   if (result.kind === 'range-not-satisfiable') {
     const size: Record<string, string> = result.size === undefined ? {} : { 'content-range': `bytes */${result.size}` };
     return sendError(ctx, req, res, behaviour, 416, size);

@@ -30,7 +30,8 @@ interface ExpectedFailure {
 
 const EXPECTED_FAILURES: ExpectedFailure[] = [
   { url: (url) => url === COGNITO_URL, status: 400, why: 'the wrong password (NotAuthorizedException)' },
-  { url: (url) => url.startsWith(`${siteUrl}/thumbnails/`), status: 404, why: 'the page asks for the thumbnail until it exists' },
+  // 403, not 404: CloudFront may only read the thumbnails bucket, and S3 does not tell such a reader what is missing.
+  { url: (url) => url.startsWith(`${siteUrl}/thumbnails/`), status: 403, why: 'the page asks for the thumbnail until it exists' },
   { url: (url) => url === `${API_URL}/premium/url`, status: 403, why: 'a free account asks for premium content' },
   { url: (url) => url === `${API_URL}/premium/url`, status: 401, why: 'a signed-out visitor asks for premium content' },
 ];

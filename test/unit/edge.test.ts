@@ -89,7 +89,7 @@ function send(base: string, path: string, method = 'GET', headers: Record<string
 function behaviour(pathPattern: string, bucket: string, overrides: Partial<EdgeBehaviour> = {}): EdgeBehaviour {
   return {
     pathPattern,
-    origin: { id: bucket, bucket, keyPrefix: '' },
+    origin: { id: bucket, bucket, keyPrefix: '', missingKeyStatus: 404 },
     allowedMethods: ['GET', 'HEAD'],
     compress: false,
     responseHeaders: { remove: [], add: [] },
@@ -141,6 +141,7 @@ describe('local edge on the local stage distribution', () => {
       id: 'content',
       bucket: 'serverless-blog-local-content-bucket',
       keyPrefix: '',
+      missingKeyStatus: 404,
     });
     expect(definition.defaultRootObject).toBe('index.html');
     expect(definition.errorResponses).toEqual([{ errorCode: 404, responseCode: 404, responsePagePath: '/404.html' }]);
@@ -191,6 +192,20 @@ describe('local edge on the local stage distribution', () => {
       'referrer-policy': 'strict-origin-when-cross-origin',
     });
     expect(reply.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('answers a missing key as S3 answers CloudFront: 404 where the bucket policy lets it list, 403 where it may only read', async () => {
+    // Prepare: the content bucket's policy grants s3:ListBucket to CloudFront; the thumbnails bucket's only s3:GetObject
+    const thumbnails = definition.behaviours.find((entry) => entry.pathPattern === 'thumbnails/*');
+    expect(thumbnails?.origin.missingKeyStatus).toBe(403);
+
+    // Act
+    const missingThumbnail = await get('/thumbnails/someone/some-photo/w160.webp');
+    const missingPost = await get('/posts/not-written-yet.html');
+
+    // Assess
+    expect(missingThumbnail.status).toBe(403);
+    expect(missingPost.status).toBe(404);
   });
 
   it('does not apply the default root object to a subdirectory', async () => {
@@ -401,7 +416,7 @@ describe('local edge with hand-written behaviours', () => {
     await Promise.all(edges.splice(0).map((edge) => edge.close()));
   });
 
-  const media = { id: 'media', bucket: 'media', keyPrefix: 'videos/' };
+  const media = { id: 'media', bucket: 'media', keyPrefix: 'videos/', missingKeyStatus: 403 } as const;
 
   it('routes a behaviour to its origin, with the origin path as key prefix', async () => {
     // Prepare
