@@ -1,7 +1,8 @@
 /**
  * `npm run publish:site -- --stage <stage>`: the adapter around scripts/publish/plan.ts. It builds the web app
  * (web/, Vite), writes its config.json from the stage's stack, lists the content bucket, uploads what changed with
- * its headers, deletes what the site no longer has and, on a deployed stage, invalidates the stale CloudFront paths.
+ * its headers, deletes what the site no longer has (keeping the previous publish's hashed assets once more, for pages
+ * loaded just before) and, on a deployed stage, invalidates the stale CloudFront paths.
  * It also puts the generated premium samples in the premium bucket. Run with --help for the options.
  */
 import { execFile } from 'node:child_process';
@@ -13,6 +14,8 @@ import { DescribeStacksCommand, CloudFormationClient } from '@aws-sdk/client-clo
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import {
   DeleteObjectsCommand,
+  GetObjectCommand,
+  NoSuchKey,
   PutObjectCommand,
   S3Client,
   paginateListObjectsV2,
@@ -22,6 +25,7 @@ import { HOST, localPorts, localS3ClientConfig } from './local/ports';
 import { loadServiceConfig, localPhysicalName, param, ROOT, type ServiceConfig } from './local/service-config';
 import {
   PROTECTED_PREFIXES,
+  PUBLISH_MANIFEST_KEY,
   RUNTIME_CONFIG_KEY,
   SitePlanError,
   invalidationPaths,
@@ -333,6 +337,30 @@ async function apply(
   }
 }
 
+/** The keys of the previous publish, or undefined before the first one (or when the manifest is unreadable). */
+async function readManifest(target: Target): Promise<Set<string> | undefined> {
+  try {
+    const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: PUBLISH_MANIFEST_KEY }));
+    const { keys } = JSON.parse((await object.Body?.transformToString()) ?? '{}') as { keys?: unknown };
+    return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? new Set(keys) : undefined;
+  } catch (error) {
+    if (error instanceof NoSuchKey || error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+async function writeManifest(target: Target, keys: Iterable<string>): Promise<void> {
+  await target.s3.send(
+    new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: PUBLISH_MANIFEST_KEY,
+      Body: `${JSON.stringify({ keys: [...keys].sort() }, null, 2)}\n`,
+      ContentType: 'application/json',
+      CacheControl: 'no-store',
+    }),
+  );
+}
+
 /**
  * The generated premium samples, uploaded where missing or different. Never a delete: the premium bucket holds the
  * operator's own content, which the site knows nothing about.
@@ -367,7 +395,8 @@ async function main(argv: string[]): Promise<void> {
   const files = await readSite(dir);
   if (files.has(RUNTIME_CONFIG_KEY)) throw new PublishError(`${dir} has a ${RUNTIME_CONFIG_KEY} of its own; publish:site writes it.`);
   files.set(RUNTIME_CONFIG_KEY, sourceFile(RUNTIME_CONFIG_KEY, Buffer.from(`${JSON.stringify(target.siteConfig, null, 2)}\n`)));
-  const plan = planPublish([...files.values()], await listBucket(target, options.stage), { force: options.force });
+  const remote = await listBucket(target, options.stage);
+  const plan = planPublish([...files.values()], remote, { force: options.force, previousSite: await readManifest(target) });
   const bytes = plan.uploads.reduce((sum, upload) => sum + upload.size, 0);
 
   console.log(`${options.dryRun ? 'Dry run: would publish' : 'Publishing'} ${dir} → ${target.description}`);
@@ -376,12 +405,15 @@ async function main(argv: string[]): Promise<void> {
     for (const key of plan.deletes) console.log(`  delete  ${key}`);
   } else {
     await apply(target, plan, files);
+    await writeManifest(target, files.keys());
   }
+  for (const key of plan.retained) console.log(`  kept    ${key}  (the previous publish's; deleted by the next one)`);
 
   // One stable line; test/integration/publish-site.test.ts reads it.
   console.log(
     `Summary: ${plan.uploads.length} uploaded (${bytes} bytes), ${plan.unchanged.length} unchanged, ` +
-      `${plan.deletes.length} deleted${options.dryRun ? ' (dry run, nothing changed)' : ''}`,
+      `${plan.deletes.length} deleted, ${plan.retained.length} kept from the previous publish` +
+      `${options.dryRun ? ' (dry run, nothing changed)' : ''}`,
   );
 
   if (options.samples) await publishSamples(target, options);

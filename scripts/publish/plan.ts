@@ -11,7 +11,13 @@ import { contentType } from 'mime-types';
  * Prefixes in the content bucket that other features write (thumbnails, paid content, readers' uploads). The site
  * folder never owns them: publishing must not delete their objects, and a site file there is a mistake.
  */
-export const PROTECTED_PREFIXES: readonly string[] = ['thumbnails/', 'premium/', 'uploads/'];
+export const PROTECTED_PREFIXES: readonly string[] = ['thumbnails/', 'premium/', 'uploads/', '.publish/'];
+
+/**
+ * What the last publish put in the bucket (`{"keys": [...]}`), written by publish:site after each publish. The next
+ * publish reads it to tell the previous site's hashed assets, which it keeps once more, from older ones.
+ */
+export const PUBLISH_MANIFEST_KEY = '.publish/manifest.json';
 
 export const CACHE_CONTROL = {
   /** HTML names never change, so browsers and the edge must come back soon to see a new post or a fixed page. */
@@ -49,12 +55,19 @@ export interface PublishPlan {
   unchanged: LocalFile[];
   /** Keys to delete: in the bucket, not in the site, outside every protected prefix. */
   deletes: string[];
+  /**
+   * Hashed assets the site no longer has but the previous publish did: a page loaded (or cached, HTML lives 60 s)
+   * just before this publish still asks for them. They are deleted by the publish after this one.
+   */
+  retained: string[];
 }
 
 export interface PlanOptions {
   /** Upload even when the ETag matches, e.g. after a change of cacheControlFor(): headers only change with a PUT. */
   force?: boolean;
   protectedPrefixes?: readonly string[];
+  /** The keys of the previous publish (PUBLISH_MANIFEST_KEY); undefined when there is none, which retains every stale hashed asset. */
+  previousSite?: ReadonlySet<string>;
 }
 
 export class SitePlanError extends Error {
@@ -129,12 +142,13 @@ export function planPublish(
   uploads.sort((a, b) => Number(isHtml(a.key)) - Number(isHtml(b.key)));
 
   const localKeys = new Set(localFiles.map((file) => file.key));
-  const deletes = remoteObjects
+  const stale = remoteObjects
     .map((object) => object.key)
     .filter((key) => !localKeys.has(key) && !isProtected(key, prefixes))
     .sort();
+  const isRetained = (key: string) => isFingerprinted(key) && (options.previousSite?.has(key) ?? true);
 
-  return { uploads, unchanged, deletes };
+  return { uploads, unchanged, deletes: stale.filter((key) => !isRetained(key)), retained: stale.filter(isRetained) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { HOST } from '../../scripts/local/ports';
 import { ROOT, loadServiceConfig, localPhysicalName } from '../../scripts/local/service-config';
-import { CACHE_CONTROL, isPublishable } from '../../scripts/publish/plan';
+import { CACHE_CONTROL, PUBLISH_MANIFEST_KEY, isPublishable } from '../../scripts/publish/plan';
 import { SAMPLE_IMAGE_KEY, SAMPLE_VIDEO_KEY } from '../../scripts/publish/sample-media';
 import { ports, s3 } from './local';
 
@@ -158,5 +158,31 @@ describe('npm run publish:site -- --stage local', () => {
         ContentType: 'image/webp',
       });
     }, PUBLISH_TIMEOUT_MS);
+
+    it("keeps the previous publish's hashed assets for one more publish, and deletes older ones", async () => {
+      // Prepare: the previous publish (its manifest) had an older bundle; an even older one lingers in the bucket
+      const previousBundle = 'assets/publish-test-Bx8kQ2mE.js';
+      const olderBundle = 'assets/publish-test-A0aa11Zz.js';
+      const manifest = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: PUBLISH_MANIFEST_KEY }));
+      const { keys } = JSON.parse(await manifest.Body!.transformToString()) as { keys: string[] };
+      expect(keys).toEqual([...siteFiles().keys(), 'config.json'].sort());
+      const previous = JSON.stringify({ keys: [...keys, previousBundle] });
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: PUBLISH_MANIFEST_KEY, Body: previous, ContentType: 'application/json' }));
+      for (const Key of [previousBundle, olderBundle]) {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'export {};', ContentType: 'text/javascript' }));
+      }
+
+      // Act
+      const first = await publish();
+      const second = await publish();
+
+      // Assess: kept by the first publish (a page loaded before it may still ask for it), gone after the second
+      expect(first.deleted).toBe(1);
+      expect(first.stdout).toContain(`deleted ${olderBundle}`);
+      expect(first.stdout).toContain(`kept    ${previousBundle}`);
+      expect(second.deleted).toBe(1);
+      expect(second.stdout).toContain(`deleted ${previousBundle}`);
+      await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: previousBundle }))).rejects.toMatchObject({ name: 'NotFound' });
+    }, 2 * PUBLISH_TIMEOUT_MS);
   });
 });

@@ -220,15 +220,40 @@ describe('planPublish', () => {
   });
 
   it('deletes objects the site no longer has', () => {
-    // Prepare
+    // Prepare: the previous publish had index.html only, so the old stylesheet is older than that
     const files = [local('index.html')];
     const objects = [remote('index.html'), remote('posts/old.html'), remote('assets/old-3f2a9c1b.css')];
 
     // Act
-    const plan = planPublish(files, objects);
+    const plan = planPublish(files, objects, { previousSite: new Set(['index.html']) });
 
     // Assess
     expect(plan.deletes).toEqual(['assets/old-3f2a9c1b.css', 'posts/old.html']);
+    expect(plan.retained).toEqual([]);
+  });
+
+  it("keeps the previous publish's hashed assets for one more publish, for pages loaded just before it", () => {
+    // Prepare: the previous site was index.html with app-Bx8kQ2mE.js; the new build has app-C91zLw0p.js
+    const files = [local('index.html'), local('assets/app-C91zLw0p.js')];
+    const objects = [
+      remote('index.html'),
+      remote('assets/app-C91zLw0p.js'),
+      remote('assets/app-Bx8kQ2mE.js'), // the previous publish's
+      remote('assets/app-A0aa11Zz.js'), // the one before: no page can still want it
+      remote('old.html'), // HTML is never kept: its own name is what a reader asks for
+    ];
+    const previousSite = new Set(['index.html', 'assets/app-Bx8kQ2mE.js', 'old.html']);
+
+    // Act
+    const plan = planPublish(files, objects, { previousSite });
+    const firstEver = planPublish(files, objects);
+
+    // Assess
+    expect(plan.retained).toEqual(['assets/app-Bx8kQ2mE.js']);
+    expect(plan.deletes).toEqual(['assets/app-A0aa11Zz.js', 'old.html']);
+    // Without a manifest (the first publish with one) every stale hashed asset is kept once.
+    expect(firstEver.retained).toEqual(['assets/app-A0aa11Zz.js', 'assets/app-Bx8kQ2mE.js']);
+    expect(firstEver.deletes).toEqual(['old.html']);
   });
 
   it('never deletes objects under the prefixes other features own', () => {
@@ -244,7 +269,7 @@ describe('planPublish', () => {
     const plan = planPublish([local('index.html')], objects);
 
     // Assess
-    expect(PROTECTED_PREFIXES).toEqual(expect.arrayContaining(['thumbnails/', 'premium/', 'uploads/']));
+    expect(PROTECTED_PREFIXES).toEqual(expect.arrayContaining(['thumbnails/', 'premium/', 'uploads/', '.publish/']));
     expect(plan.deletes).toEqual(['thumbnailsfoo.html']);
   });
 
