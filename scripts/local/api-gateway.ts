@@ -1,47 +1,24 @@
+/**
+ * The local HTTP API front: what API Gateway does before a Lambda integration runs — route selection ("Create routes
+ * for HTTP APIs"), the JWT authorizer ("Control access to HTTP APIs with JWT authorizers"), CORS ("Configuring CORS
+ * for an HTTP API"), the 10 MB payload quota ("Amazon API Gateway quotas") and the caller's address as
+ * `requestContext.http.sourceIp` — in front of serverless-offline, which runs the functions.
+ *
+ * serverless-offline cannot do this itself: its JWT authorizer only decodes tokens, and its router decodes and
+ * normalises paths its own way. So the front fails closed: a request reaches serverless-offline only when the front
+ * matched a route and, where the route has an authorizer, verified the token; and it reaches it on the path the front
+ * matched. serverless-offline in turn refuses any request that did not come through the front (offline-guard.cjs).
+ */
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { corsResponseHeaders, resolveRoute, type ApiRoute, type CorsConfiguration } from './api-routes';
 import type { ServiceConfig } from './service-config';
-
-/** A route of the HTTP API and the JWT authorizer that guards it, as declared in serverless.yml. */
-export interface ApiRoute {
-  method: string;
-  path: string;
-  authorizer?: { name: string; scopes: string[] };
-}
 
 export interface JwtAuthorizer {
   issuerUrl: string;
   audience: string[];
-}
-
-interface HttpApiEvent {
-  method?: string;
-  path?: string;
-  authorizer?: string | { name?: string; scopes?: string[] };
-}
-
-/** Every httpApi route of every function, with its authorizer (by name) if it has one. */
-export function apiRoutes(config: ServiceConfig): ApiRoute[] {
-  const routes: ApiRoute[] = [];
-  for (const fn of Object.values(config.functions ?? {})) {
-    for (const event of (fn.events ?? []) as { httpApi?: HttpApiEvent | string }[]) {
-      const api = event.httpApi;
-      if (!api) continue;
-      const [method, path] =
-        typeof api === 'string' ? (api.split(' ') as [string, string]) : [api.method ?? '*', api.path ?? '*'];
-      const auth = typeof api === 'string' ? undefined : api.authorizer;
-      const authorizer =
-        auth === undefined
-          ? undefined
-          : typeof auth === 'string'
-            ? { name: auth, scopes: [] }
-            : { name: auth.name ?? '', scopes: auth.scopes ?? [] };
-      routes.push({ method: method.toUpperCase(), path, authorizer });
-    }
-  }
-  return routes;
 }
 
 /** JWT authorizers of `provider.httpApi.authorizers` (only the JWT kind: issuerUrl + audience). */
@@ -49,7 +26,8 @@ export function jwtAuthorizers(config: ServiceConfig): Map<string, JwtAuthorizer
   const provider = config.provider as { httpApi?: { authorizers?: Record<string, Record<string, unknown>> } };
   const result = new Map<string, JwtAuthorizer>();
   for (const [name, def] of Object.entries(provider.httpApi?.authorizers ?? {})) {
-    if (def.type === 'request') continue; // Lambda authorizers run as functions under serverless-offline itself
+    // Lambda (request) authorizers are not emulated: a route that names one has no check, and the front refuses to start.
+    if (def.type === 'request') continue;
     const audience = def.audience;
     result.set(name, {
       issuerUrl: String(def.issuerUrl),
@@ -59,66 +37,17 @@ export function jwtAuthorizers(config: ServiceConfig): Map<string, JwtAuthorizer
   return result;
 }
 
-/**
- * The origins of `provider.httpApi.cors` (`true` is the framework's shorthand for any origin), or undefined when the
- * API has no CORS configuration.
- */
-export function corsOrigins(config: ServiceConfig): string[] | undefined {
-  const cors = (config.provider as { httpApi?: { cors?: boolean | { allowedOrigins?: string[] } } }).httpApi?.cors;
-  if (cors === undefined || cors === false) return undefined;
-  return cors === true ? ['*'] : (cors.allowedOrigins ?? ['*']);
-}
-
-/**
- * API Gateway's route selection: the most specific route wins — a literal segment before `{param}`, `{param}` before
- * `{proxy+}` — and a method of its own before `ANY`/`*`. See "Working with routes for HTTP APIs" in the API
- * Gateway developer guide.
- */
-export function matchRoute(routes: ApiRoute[], method: string, path: string): ApiRoute | undefined {
-  const segments = path.split('/').filter(Boolean);
-  let best: { route: ApiRoute; score: number[] } | undefined;
-  for (const route of routes) {
-    if (route.method !== method && route.method !== '*' && route.method !== 'ANY') continue;
-    const score = routeScore(route.path, segments);
-    if (!score) continue;
-    score.push(route.method === method ? 1 : 0);
-    if (!best || compareScores(score, best.score) > 0) best = { route, score };
-  }
-  return best?.route;
-}
-
-function routeScore(pattern: string, segments: string[]): number[] | undefined {
-  if (pattern === '*' || pattern === '$default') return [0];
-  const parts = pattern.split('/').filter(Boolean);
-  const score: number[] = [];
-  for (const [i, part] of parts.entries()) {
-    if (/^\{[^}]+\+\}$/.test(part)) return i < segments.length ? [...score, 0] : undefined; // greedy: one or more
-    const segment = segments[i];
-    if (segment === undefined) return undefined;
-    if (/^\{[^}]+\}$/.test(part)) score.push(1);
-    else if (part === segment) score.push(2);
-    else return undefined;
-  }
-  return parts.length === segments.length ? score : undefined;
-}
-
-function compareScores(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? -1) - (b[i] ?? -1);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 export type TokenCheck = (token: string, scopes: string[]) => Promise<boolean>;
 
 /**
- * Verifies a token as an HTTP API JWT authorizer does: RS256 signature against the issuer's JWKS, `iss`, expiry,
- * and `aud` (ID tokens) or `client_id` (access tokens) in the audience list; if the route names scopes, the token's
- * `scope` must hold one of them. aws-jwt-verify does the cryptography; its default fetcher only speaks HTTPS, so
- * the JWKS of the local issuer (plain HTTP on loopback) comes through a fetcher of our own.
+ * Verifies a token as an HTTP API JWT authorizer does ("Authorizing API requests with a JWT authorizer"): `kid` and
+ * an RSA signature against the issuer's JWKS; `iss`; `aud` (ID tokens) or `client_id` (access tokens) in the audience
+ * list; `exp` after now (so a token without `exp` is refused); `nbf` and `iat` before now; and, where the route names
+ * scopes, one of them in `scope` or `scp`. aws-jwt-verify does the cryptography; it accepts a token without `exp`
+ * and does not look at `iat`, so those two are checked here. Its default fetcher only speaks HTTPS, so the JWKS of
+ * the local issuer (plain HTTP on loopback) comes through a fetcher of our own.
  */
-export function jwtChecker(authorizer: JwtAuthorizer): TokenCheck {
+export function jwtChecker(authorizer: JwtAuthorizer, now: () => number = Date.now): TokenCheck {
   const jwksCache = new SimpleJwksCache({
     fetcher: { fetch: async (uri: string) => (await fetch(uri, { signal: AbortSignal.timeout(5_000) })).arrayBuffer() },
   });
@@ -130,6 +59,9 @@ export function jwtChecker(authorizer: JwtAuthorizer): TokenCheck {
       customJwtCheck: ({ payload }) => {
         const audiences = [payload.aud, payload.client_id].flat().filter((v): v is string => typeof v === 'string');
         if (!audiences.some((aud) => authorizer.audience.includes(aud))) throw new Error('audience not allowed');
+        const seconds = now() / 1000;
+        if (typeof payload.exp !== 'number' || payload.exp <= seconds) throw new Error('exp missing or past');
+        if (typeof payload.iat === 'number' && payload.iat > seconds) throw new Error('iat in the future');
       },
     },
     { jwksCache },
@@ -138,7 +70,9 @@ export function jwtChecker(authorizer: JwtAuthorizer): TokenCheck {
     try {
       const payload = await verifier.verify(token);
       if (scopes.length === 0) return true;
-      const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+      const granted = [payload.scope, payload.scp]
+        .flatMap((claim) => (typeof claim === 'string' ? claim.split(' ') : Array.isArray(claim) ? claim : []))
+        .filter((scope): scope is string => typeof scope === 'string');
       return scopes.some((scope) => granted.includes(scope));
     } catch {
       return false;
@@ -146,66 +80,76 @@ export function jwtChecker(authorizer: JwtAuthorizer): TokenCheck {
   };
 }
 
-const UNAUTHORIZED = JSON.stringify({ message: 'Unauthorized' });
+/** The header by which serverless-offline knows a request came through the front (see offline-guard.cjs). */
+export const FRONT_SECRET_HEADER = 'x-local-api-front';
 
-/**
- * The CORS header of a response the front makes itself (the authorizer's 401). An HTTP API with a CORS configuration
- * answers with its headers for any route, so a browser can read the 401 and send its user to sign in, rather than
- * seeing a CORS failure. serverless-offline adds them to everything it answers.
- */
-function corsHeaders(req: http.IncomingMessage, origins: string[] | undefined): Record<string, string> {
-  const origin = req.headers.origin;
-  if (origins === undefined || origin === undefined) return {};
-  if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
-  return origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
-}
+/** "Amazon API Gateway quotas": the payload size of an HTTP API request is at most 10 MB. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-/**
- * The front door of the local HTTP API. serverless-offline only decodes JWTs (a forged token passes), so this
- * proxy verifies the token of every route that has a JWT authorizer — answering 401 like API Gateway — and hands
- * the request to serverless-offline, which then puts the claims into the event.
- */
-export async function startApiFront(options: {
+/** API Gateway's own answers, with their bodies as it sends them. */
+const ANSWERS = {
+  badRequest: [400, { message: 'Bad Request' }],
+  unauthorized: [401, { message: 'Unauthorized' }],
+  notFound: [404, { message: 'Not Found' }],
+  tooLarge: [413, { message: 'Request Entity Too Large' }],
+  badGateway: [502, { message: 'Bad Gateway' }],
+} as const;
+
+/** Headers that describe one connection, not the request (RFC 9110 §7.6.1), and ours, which only the front sets. */
+const NOT_FORWARDED = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'host', FRONT_SECRET_HEADER,
+]);
+
+export interface ApiFrontOptions {
   host: string;
   port: number;
   backendPort: number;
   routes: ApiRoute[];
   checks: Map<string, TokenCheck>;
-  /** `provider.httpApi.cors` origins (see corsOrigins); undefined: no CORS configuration. */
-  corsOrigins?: string[];
-}): Promise<{ url: string; close(): Promise<void> }> {
+  /** The API's CORS configuration (see corsConfiguration); undefined: no CORS. */
+  cors?: CorsConfiguration;
+  /** Sent to serverless-offline with every request the front lets through; offline-guard.cjs refuses the rest. */
+  backendSecret: string;
+}
+
+export async function startApiFront(options: ApiFrontOptions): Promise<{ url: string; close(): Promise<void> }> {
+  for (const route of options.routes) {
+    if (route.authorizer && !options.checks.has(route.authorizer.name)) {
+      throw new Error(`${route.method} ${route.path}: authorizer "${route.authorizer.name}" is not a JWT authorizer the local API front can check`);
+    }
+  }
+
   const server = http.createServer((req, res) => {
+    const origin = req.headers.origin;
+    const answer = ([status, body]: readonly [number, object], headers: Record<string, string> = {}) => {
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...corsResponseHeaders(options.cors, origin, false), ...headers })
+        .end(JSON.stringify(body));
+      req.resume();
+    };
     void (async () => {
-      const path = new URL(req.url ?? '/', 'http://local').pathname;
-      const route = matchRoute(options.routes, req.method ?? 'GET', path);
-      if (route?.authorizer && req.method !== 'OPTIONS') {
-        const check = options.checks.get(route.authorizer.name);
-        const header = req.headers.authorization ?? '';
-        const token = header.replace(/^Bearer\s+/i, '');
-        if (!check || !token || !(await check(token, route.authorizer.scopes))) {
-          res
-            .writeHead(401, {
-              'content-type': 'application/json',
-              'www-authenticate': 'Bearer',
-              ...corsHeaders(req, options.corsOrigins),
-            })
-            .end(UNAUTHORIZED);
-          req.resume();
-          return;
+      const method = req.method ?? '';
+      // A CORS preflight is answered by API Gateway itself, for any path, without running a route or its authorizer.
+      if (method === 'OPTIONS' && options.cors && origin !== undefined && req.headers['access-control-request-method']) {
+        res.writeHead(204, corsResponseHeaders(options.cors, origin, true)).end();
+        req.resume();
+        return;
+      }
+      const decision = resolveRoute(options.routes, method, req.url ?? '');
+      if (decision.kind === 'bad-request') return answer(ANSWERS.badRequest);
+      if (decision.kind === 'not-found') return answer(ANSWERS.notFound);
+      if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD_BYTES) return answer(ANSWERS.tooLarge);
+
+      const authorizer = decision.route.authorizer;
+      if (authorizer) {
+        const token = (req.headers.authorization ?? '').replace(/^Bearer /i, '');
+        const check = options.checks.get(authorizer.name)!;
+        if (!token || !(await check(token, authorizer.scopes))) {
+          return answer(ANSWERS.unauthorized, { 'www-authenticate': 'Bearer' });
         }
       }
-      const upstream = http.request(
-        { host: options.host, port: options.backendPort, method: req.method, path: req.url, headers: req.headers },
-        (response) => {
-          res.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(res);
-        },
-      );
-      upstream.once('error', () => {
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ message: 'Bad Gateway' }));
-      });
-      req.pipe(upstream);
+      forward(req, res, decision.backendPath, options);
     })();
   });
   await new Promise<void>((resolve, reject) => {
@@ -221,4 +165,46 @@ export async function startApiFront(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Hands a request the front has admitted to serverless-offline. The connection to the backend is opened *from the
+ * caller's own address* (any 127.0.0.0/8 address is local), so serverless-offline, which takes
+ * `requestContext.http.sourceIp` from its socket, sees the caller as API Gateway does; nothing the client sends
+ * (X-Forwarded-For) changes it. One connection per request (no agent), so callers never share a socket.
+ */
+function forward(req: http.IncomingMessage, res: http.ServerResponse, backendPath: string, options: ApiFrontOptions): void {
+  const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!NOT_FORWARDED.has(name)) headers[name] = value;
+  // API Gateway appends the caller's address to X-Forwarded-For; the function must read sourceIp, never this header.
+  headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], sourceIp].filter(Boolean).join(', ');
+  headers[FRONT_SECRET_HEADER] = options.backendSecret;
+
+  let received = 0;
+  const upstream = http.request(
+    { host: options.host, port: options.backendPort, localAddress: sourceIp, agent: false, method: req.method, path: backendPath, headers },
+    (response) => {
+      // API Gateway ignores CORS headers from the integration and sends the API's own.
+      const headers = Object.fromEntries(Object.entries(response.headers).filter(([name]) => !name.startsWith('access-control-')));
+      res.writeHead(response.statusCode ?? 502, { ...headers, ...corsResponseHeaders(options.cors, req.headers.origin, false) });
+      response.pipe(res);
+    },
+  );
+  upstream.once('error', () => {
+    if (res.headersSent) {
+      if (!res.writableEnded) res.destroy(); // cut off mid-answer; a 413 the front already sent stays whole
+      return;
+    }
+    res.writeHead(ANSWERS.badGateway[0], { 'content-type': 'application/json' }).end(JSON.stringify(ANSWERS.badGateway[1]));
+  });
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > MAX_PAYLOAD_BYTES && !res.headersSent) {
+      upstream.destroy();
+      res.writeHead(ANSWERS.tooLarge[0], { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(ANSWERS.tooLarge[1]));
+      req.destroy();
+    }
+  });
+  req.pipe(upstream);
 }

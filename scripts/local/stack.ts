@@ -2,10 +2,12 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { apiRoutes, corsOrigins, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
+import { FRONT_SECRET_HEADER, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
+import { apiRoutes, corsConfiguration } from './api-routes';
 import { preloadCognito, type LocalUserPool } from './cognito';
 import { preparePaidContent, startPaidContent } from './paid-content';
 import { attachSignedRequestAuth } from './signed-requests';
@@ -88,9 +90,9 @@ function dynamoDbLocalDir(): string {
 }
 
 /** node:http, not fetch: fetch refuses ports on the WHATWG "bad ports" list (6000 = API port at offset 3000). */
-function httpOk(url: string): Promise<boolean> {
+function httpOk(url: string, headers: Record<string, string> = {}): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 2_000 }, (res) => {
+    const req = http.get(url, { timeout: 2_000, headers }, (res) => {
       res.resume();
       resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
     });
@@ -239,20 +241,28 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     });
 
     await step('Starting the HTTP API (serverless-offline)', async () => {
+      // Known only to the front and serverless-offline's guard: the backend refuses requests that bypass the front.
+      const backendSecret = randomBytes(32).toString('base64url');
+      const guard = path.join(ROOT, 'scripts', 'local', 'offline-guard.cjs');
       const proc = managed(
         spawnManaged({
           name: 'offline',
           command: path.join(ROOT, 'node_modules', '.bin', 'sls'),
           args: ['offline', 'start', '--stage', STAGE],
           cwd: ROOT,
-          env,
+          env: {
+            ...env,
+            NODE_OPTIONS: [env.NODE_OPTIONS, `--require ${JSON.stringify(guard)}`].filter(Boolean).join(' '),
+            LOCAL_API_FRONT_SECRET: backendSecret,
+          },
           logDir,
         }),
       );
-      await waitUntil('serverless-offline', () => httpOk(`http://${HOST}:${ports.apiBackend}/health`), {
-        process: proc,
-        timeoutMs: 120_000,
-      });
+      await waitUntil(
+        'serverless-offline',
+        () => httpOk(`http://${HOST}:${ports.apiBackend}/health`, { [FRONT_SECRET_HEADER]: backendSecret }),
+        { process: proc, timeoutMs: 120_000 },
+      );
       const checks = new Map([...jwtAuthorizers(config)].map(([name, authorizer]) => [name, jwtChecker(authorizer)]));
       const front = await startApiFront({
         host: HOST,
@@ -260,7 +270,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         backendPort: ports.apiBackend,
         routes: apiRoutes(config),
         checks,
-        corsOrigins: corsOrigins(config),
+        cors: corsConfiguration(config),
+        backendSecret,
       });
       stoppers.push(() => front.close());
     });
