@@ -27,6 +27,7 @@ const WIDTHS = [160, 480, 1200];
 const OPTIONS: ProcessOptions = {
   widths: WIDTHS,
   formats: ['webp'],
+  maxHeight: 2400,
   maxInputPixels: 40_000_000,
   quality: 80,
   maxInputBytes: 50 * 1024 * 1024,

@@ -1,5 +1,5 @@
 import { ConfigError, intEnv, optionalEnv, requireEnv } from '../lib/env';
-import { OUTPUT_FORMATS, type OutputFormat } from './thumbnails';
+import { ENCODER_MAX_SIDE, OUTPUT_FORMATS, type OutputFormat } from './thumbnails';
 
 function list(name: string, fallback: string): string[] {
   return optionalEnv(name, fallback)
@@ -32,6 +32,9 @@ export const config = {
   publicBaseUrl: requireEnv('THUMBNAILS_BASE_URL').replace(/\/+$/, ''),
   widths: widths(),
   formats: formats(),
+  // 2400 (serverless.yml `thumbnailMaxHeight`): a 9:16 portrait still gets the full 1200 px width. At most the smallest
+  // side any output format holds (WebP's), so that no box ever gives an unencodable thumbnail.
+  maxHeight: intEnv('THUMBNAIL_MAX_HEIGHT', 2400, { min: 16, max: Math.min(...Object.values(ENCODER_MAX_SIDE)) }),
   quality: intEnv('THUMBNAIL_QUALITY', 80, { min: 1, max: 100 }),
   maxInputBytes: intEnv('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, { min: 1, max: 5 * 1024 * 1024 * 1024 }),
   maxInputPixels: intEnv('MAX_INPUT_PIXELS', 40_000_000, { min: 1, max: 268_402_689 }),

@@ -14,6 +14,11 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export interface ThumbnailOptions {
   /** Target widths in pixels; a smaller image is never enlarged. */
   widths: readonly number[];
+  /**
+   * Every output fits inside `width × maxHeight` (aspect ratio kept, never enlarged), so a very tall image gives a
+   * thumbnail, not a strip as tall as the original. At most the smallest of ENCODER_MAX_SIDE.
+   */
+  maxHeight: number;
   /** Every width is rendered in each of these formats (WebP first by default). */
   formats: readonly OutputFormat[];
   /** Width × height above which an input is refused before it is decoded (decompression bombs). */
@@ -39,7 +44,9 @@ export type RejectionReason =
   | 'unsupported_format'
   | 'too_many_pixels'
   | 'corrupt'
-  | 'unexpected_key';
+  | 'unexpected_key'
+  /** So thin or so long that a side of a thumbnail would be under 1 px, or an output larger than its format holds. */
+  | 'unsupported_dimensions';
 
 /** A permanently bad input: retrying cannot help, so it is reported and not thrown to Lambda. */
 export class RejectedInput extends Error {
@@ -57,6 +64,14 @@ export class RejectedInput extends Error {
 sharp.cache(false);
 
 const CONTENT_TYPES: Record<OutputFormat, string> = { webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg' };
+
+/**
+ * The largest side each encoder writes. sharp checks before encoding (src/common.cc, "Processed image is too large for
+ * the … format"): WebP stores each side in 14 bits (WebP FAQ, "What is the maximum size a WebP image can be?": 16383),
+ * HEIF (AVIF) is capped at 16384. For JPEG sharp allows 65535 (16 bits), but libjpeg itself stops at its
+ * JPEG_MAX_DIMENSION, 65500 (jmorecfg.h: "Maximum supported image dimension is 65500 pixels").
+ */
+export const ENCODER_MAX_SIDE: Record<OutputFormat, number> = { webp: 16_383, avif: 16_384, jpeg: 65_500 };
 
 const startsWith = (bytes: Uint8Array, signature: readonly number[], offset = 0): boolean =>
   signature.every((byte, i) => bytes[offset + i] === byte);
@@ -130,8 +145,10 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
   if (width * height > options.maxInputPixels) {
     throw new RejectedInput('too_many_pixels', `${width}×${height} exceeds ${options.maxInputPixels} pixels`);
   }
+  // From the header too, as displayed (EXIF orientation applied): the shape is known before any pixel is decoded.
+  checkShape(metadata.autoOrient, options);
 
-  // Decode once: JPEG shrink-on-load decodes straight at the scale the largest width needs (1/2, 1/4, 1/8), and the
+  // Decode once: JPEG shrink-on-load decodes straight at the scale the largest box needs (1/2, 1/4, 1/8), and the
   // result is kept as raw pixels that every size is cut from. clone() on the undecoded input would look the same but
   // let libvips decode (and entropy-decode in full) once per size — `npm run bench` measures both.
   // rotate() with no angle applies the EXIF orientation; no withMetadata()/keepExif(), so outputs carry no EXIF (GPS),
@@ -141,7 +158,7 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
   try {
     const { data, info } = await sharp(bytes, input)
       .rotate()
-      .resize({ width: largest, withoutEnlargement: true })
+      .resize({ width: largest, height: options.maxHeight, fit: 'inside', withoutEnlargement: true })
       .raw()
       .toBuffer({ resolveWithObject: true });
     base = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
@@ -152,8 +169,14 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
   return Promise.all(
     options.widths.flatMap((requestedWidth) =>
       options.formats.map(async (outputFormat): Promise<Thumbnail> => {
-        const resized = base.clone().resize({ width: requestedWidth, withoutEnlargement: true });
-        const { data, info } = await encode(resized, outputFormat, options.quality).toBuffer({ resolveWithObject: true });
+        const resized = base.clone().resize({ width: requestedWidth, height: options.maxHeight, fit: 'inside', withoutEnlargement: true });
+        const { data, info } = await encode(resized, outputFormat, options.quality)
+          .toBuffer({ resolveWithObject: true })
+          .catch((error: unknown) => {
+            // checkShape() refuses these first; this keeps a case it misses from being retried as if transient.
+            if (isDimensionError(error)) throw new RejectedInput('unsupported_dimensions', (error as Error).message);
+            throw error;
+          });
         return {
           requestedWidth,
           format: outputFormat,
@@ -165,6 +188,40 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
       }),
     ),
   );
+}
+
+/** The size of the output for one box, unrounded: `fit: 'inside'` with `withoutEnlargement`, as sharp computes it. */
+function fitInside(width: number, height: number, boxWidth: number, boxHeight: number): { width: number; height: number } {
+  const scale = Math.min(1, boxWidth / width, boxHeight / height);
+  return { width: width * scale, height: height * scale };
+}
+
+/**
+ * Refuses a shape that cannot give every configured thumbnail. Fitting 1×20000 into 160×2400 would need a side of
+ * 0.12 px; sharp rounds that up to 1 px (a 1×2400 "thumbnail", stretched 8× across), so anything under 1 px is refused
+ * rather than distorted. The smallest box decides thinness and the largest the encoder limits, but every box is
+ * checked: a handful of multiplications, against a decode of megapixels.
+ */
+function checkShape(displayed: { width: number; height: number }, options: ThumbnailOptions): void {
+  const { width, height } = displayed;
+  for (const requestedWidth of options.widths) {
+    const box = `${requestedWidth}×${options.maxHeight}`;
+    const fitted = fitInside(width, height, requestedWidth, options.maxHeight);
+    if (Math.min(fitted.width, fitted.height) < 1) {
+      throw new RejectedInput('unsupported_dimensions', `${width}×${height} is too thin to fit ${box}: a side would be under 1 px`);
+    }
+    for (const format of options.formats) {
+      const limit = ENCODER_MAX_SIDE[format];
+      if (Math.round(Math.max(fitted.width, fitted.height)) > limit) {
+        throw new RejectedInput('unsupported_dimensions', `${width}×${height} fitted to ${box} exceeds ${format}'s ${limit} px`);
+      }
+    }
+  }
+}
+
+/** sharp's check before an encoder runs, or libjpeg's (see ENCODER_MAX_SIDE): the same input always fails them. */
+export function isDimensionError(error: unknown): boolean {
+  return error instanceof Error && /too large for the \w+ format|maximum supported image dimension/i.test(error.message);
 }
 
 /**

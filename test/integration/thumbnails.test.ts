@@ -120,6 +120,39 @@ describe('photo upload → thumbnails', () => {
     expect(listed.KeyCount ?? 0).toBe(0);
   }, 60_000);
 
+  it('fits a 100×20000 PNG into the 2400 px box, and announces a 1×20000 one as failed with unsupported_dimensions', async () => {
+    // Prepare: both taller than WebP holds (16383 px); the second would be 0.12 px wide at 160×2400
+    const strip = (width: number) =>
+      sharp({ create: { width, height: 20_000, channels: 3, background: { r: 10, g: 120, b: 60 } } })
+        .png()
+        .toBuffer();
+
+    // Act
+    const tallKey = await upload(user, await strip(100), 'image/png');
+    const thinKey = await upload(user, await strip(1), 'image/png');
+    const tall = await waitForMessage<ReadyEvent>(EVENTS_QUEUE, (body) => body.source?.key === tallKey);
+    const thin = await waitForMessage<ReadyEvent>(EVENTS_QUEUE, (body) => body.source?.key === thinKey);
+
+    // Assess: thumbnails inside the box, as served by the edge
+    expect(tall.type).toBe('thumbnails.ready');
+    expect(tall.outputs.map(({ width, height }) => [width, height])).toEqual([
+      [12, 2400],
+      [12, 2400],
+      [12, 2400],
+    ]);
+    for (const output of tall.outputs) {
+      const response = await fetch(output.url);
+      expect(response.status).toBe(200);
+      const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 12, 2400]);
+    }
+    // Assess: the thin one is a failure event with its reason, and nothing was written
+    expect(thin).toMatchObject({ type: 'thumbnails.failed', reason: 'unsupported_dimensions' });
+    const prefix = thinKey.replace(/^uploads\//, 'thumbnails/').replace(/\.png$/, '/');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: THUMBNAILS_BUCKET, Prefix: prefix }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+  }, 60_000);
+
   it('refuses an upload URL without a token (401) and for SVG (415)', async () => {
     // Act
     const anonymous = await fetch(`${apiUrl}/uploads`, { method: 'POST', body: JSON.stringify({ contentType: 'image/png', size: 10 }) });

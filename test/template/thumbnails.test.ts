@@ -78,7 +78,8 @@ describe('thumbnails function', () => {
     // The thumbnails bucket has no notification: writing thumbnails can never invoke the function again.
     expect(template.properties('ThumbnailsBucket', 'AWS::S3::Bucket').NotificationConfiguration).toBeUndefined();
     expect(properties.Environment).toMatchObject({
-      Variables: { UPLOADS_BUCKET: bucket.BucketName, THUMBNAILS_BUCKET: { Ref: 'ThumbnailsBucket' } },
+      // THUMBNAIL_MAX_HEIGHT: the box every thumbnail fits (width × 2400), so a very tall upload gives a thumbnail
+      Variables: { UPLOADS_BUCKET: bucket.BucketName, THUMBNAILS_BUCKET: { Ref: 'ThumbnailsBucket' }, THUMBNAIL_MAX_HEIGHT: '2400' },
     });
   });
 

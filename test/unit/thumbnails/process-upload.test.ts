@@ -7,12 +7,13 @@ import {
   type Ports,
   type ThumbnailEvent,
 } from '../../../functions/thumbnails/process-upload';
-import { jpeg } from './images';
+import { jpeg, png } from './images';
 
 const OWNER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
 const options: ProcessOptions = {
   widths: [160, 480],
   formats: ['webp'],
+  maxHeight: 2400,
   maxInputPixels: 40_000_000,
   quality: 80,
   maxInputBytes: 1_000_000,
@@ -127,6 +128,38 @@ describe('processUpload', () => {
       reason: 'unexpected_key',
     });
     expect(reads).toEqual([]);
+  });
+
+  it('reports a 1×20000 PNG as unsupported_dimensions, writes nothing and returns normally (no retry)', async () => {
+    // Prepare: 160 px wide and 2400 high at most, its thumbnail would be 0.12 px wide
+    const key = `uploads/${OWNER}/strip.png`;
+    const { ports, written, published } = fakePorts({ [key]: await png(1, 20_000) });
+
+    // Act
+    const event = await processUpload({ bucket: 'b', key }, options, ports);
+
+    // Assess
+    expect(event).toEqual({
+      type: 'thumbnails.failed',
+      source: { bucket: 'b', key },
+      owner: OWNER,
+      reason: 'unsupported_dimensions',
+      message: expect.stringContaining('1×20000') as string,
+    });
+    expect(published).toEqual([event]);
+    expect(written.size).toBe(0);
+  });
+
+  it('announces a 100×20000 PNG (taller than WebP holds) with thumbnails inside the box', async () => {
+    const key = `uploads/${OWNER}/tall.png`;
+    const { ports, written, published } = fakePorts({ [key]: await png(100, 20_000) });
+
+    await expect(processUpload({ bucket: 'b', key }, options, ports)).resolves.toMatchObject({ type: 'thumbnails.ready' });
+    expect(written.size).toBe(2);
+    expect(published[0]?.type === 'thumbnails.ready' && published[0].outputs.map(({ width, height }) => [width, height])).toEqual([
+      [12, 2400],
+      [12, 2400],
+    ]);
   });
 
   it('throws on a transient failure (S3 write), so Lambda retries, and announces nothing', async () => {

@@ -1,8 +1,16 @@
 import sharp from 'sharp';
-import { RejectedInput, renderThumbnails, sniffFormat, type ThumbnailOptions } from '../../../functions/thumbnails/thumbnails';
+import {
+  ENCODER_MAX_SIDE,
+  isDimensionError,
+  RejectedInput,
+  renderThumbnails,
+  sniffFormat,
+  type OutputFormat,
+  type ThumbnailOptions,
+} from '../../../functions/thumbnails/thumbnails';
 import { hasGpsIfd, jpeg, phoneJpeg, png, pngBomb, svg } from './images';
 
-const options: ThumbnailOptions = { widths: [160, 480, 1200], formats: ['webp'], maxInputPixels: 40_000_000, quality: 80 };
+const options: ThumbnailOptions = { widths: [160, 480, 1200], formats: ['webp'], maxHeight: 2400, maxInputPixels: 40_000_000, quality: 80 };
 
 async function rejection(bytes: Uint8Array, opts = options): Promise<RejectedInput> {
   const error: unknown = await renderThumbnails(bytes, opts).then(
@@ -155,6 +163,131 @@ describe('renderThumbnails', () => {
   it('refuses a truncated JPEG (the upload stopped half way)', async () => {
     const valid = await jpeg(640, 480);
     expect((await rejection(valid.subarray(0, Math.floor(valid.length / 2)))).reason).toBe('corrupt');
+  });
+});
+
+describe('renderThumbnails with extreme shapes', () => {
+  /** Each output as [requested width, width, height], after checking the bytes really have that size. */
+  async function sizes(input: Buffer, opts = options): Promise<[number, number, number][]> {
+    const outputs = await renderThumbnails(input, opts);
+    for (const output of outputs) {
+      const metadata = await sharp(output.body).metadata();
+      // libheif reads AVIF; sharp names its format `heif`
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([output.format === 'avif' ? 'heif' : output.format, output.width, output.height]);
+    }
+    return outputs.map(({ requestedWidth, width, height }) => [requestedWidth, width, height]);
+  }
+
+  it('fits a 100×20000 PNG, taller than WebP can hold, into the box instead of failing', async () => {
+    expect(await sizes(await png(100, 20_000))).toEqual([
+      [160, 12, 2400],
+      [480, 12, 2400],
+      [1200, 12, 2400],
+    ]);
+  });
+
+  it('bounds the height: a 100×8000 image gives 30×2400 thumbnails, not 100×8000', async () => {
+    expect(await sizes(await png(100, 8000))).toEqual([
+      [160, 30, 2400],
+      [480, 30, 2400],
+      [1200, 30, 2400],
+    ]);
+  });
+
+  it.each([
+    ['exactly the maximum height', 100, 2400, [100, 2400]],
+    ['one pixel past the maximum height', 100, 2401, [100, 2400]],
+    ['1 px wide at the maximum height', 1, 2400, [1, 2400]],
+    ['1 px high at the smallest width', 160, 1, [160, 1]],
+    ['WebP’s largest side, tall', 100, 16_383, [15, 2400]],
+    ['one past WebP’s largest side, tall', 100, 16_384, [15, 2400]],
+  ] as const)('keeps %s (%i×%i) inside every box', async (_name, width, height, [outWidth, outHeight]) => {
+    expect(await sizes(await png(width, height))).toEqual(options.widths.map((requested) => [requested, outWidth, outHeight]));
+  });
+
+  it('fits very wide images too: WebP’s largest side and one past it', async () => {
+    for (const width of [16_383, 16_384]) {
+      expect(await sizes(await png(width, 200))).toEqual([
+        [160, 160, 2],
+        [480, 480, 6],
+        [1200, 1200, 15],
+      ]);
+    }
+  });
+
+  it('at the largest configurable box (16383, WebP’s limit) still gives WebP it can write, in both orientations', async () => {
+    const opts = { ...options, widths: [4096], maxHeight: 16_383 };
+    expect(await sizes(await png(100, 16_383), opts)).toEqual([[4096, 100, 16_383]]);
+    expect(await sizes(await png(100, 16_384), opts)).toEqual([[4096, 100, 16_383]]);
+    expect(await sizes(await png(16_384, 100), opts)).toEqual([[4096, 4096, 25]]);
+  });
+
+  it.each([
+    [1, 2401],
+    [1, 20_000],
+    [161, 1],
+    [20_000, 1],
+    [20_000, 100],
+  ])('refuses %i×%i as unsupported_dimensions: a thumbnail side would be under 1 px', async (width, height) => {
+    // Act
+    const error = await rejection(await png(width, height));
+
+    // Assess
+    expect(error.reason).toBe('unsupported_dimensions');
+    expect(error.message).toContain(`${width}×${height}`);
+  });
+
+  it('judges the shape as displayed: 2000×10 stored with EXIF "rotate 90°" is a 10×2000 portrait', async () => {
+    // Prepare
+    const landscape = await jpeg(2000, 10);
+    const rotated = await sharp(landscape).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+
+    // Act + Assess: 160 px wide, the landscape would be 0.8 px high; the portrait fits every box as it is
+    expect((await rejection(landscape)).reason).toBe('unsupported_dimensions');
+    expect(await sizes(rotated)).toEqual(options.widths.map((requested) => [requested, 10, 2000]));
+  });
+
+  it.each([
+    ['webp', ENCODER_MAX_SIDE.webp],
+    ['avif', ENCODER_MAX_SIDE.avif],
+    ['jpeg', ENCODER_MAX_SIDE.jpeg],
+  ] as [OutputFormat, number][])(
+    'with a box taller than %s holds, writes %i px and refuses one more from the header',
+    async (format, limit) => {
+      // Prepare: a box the configuration would not allow, so that only the encoder's limit applies
+      const opts: ThumbnailOptions = { ...options, widths: [160], formats: [format], maxHeight: 70_000, maxInputPixels: 10_000_000 };
+
+      // Act
+      const atLimit = await sizes(await png(100, limit), opts);
+      const error = await rejection(await png(100, limit + 1), opts);
+
+      // Assess
+      expect(atLimit).toEqual([[160, 100, limit]]);
+      expect(error.reason).toBe('unsupported_dimensions');
+      expect(error.message).toContain(`${format}'s ${limit} px`);
+    },
+  );
+});
+
+describe('isDimensionError', () => {
+  const failure = (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => new Error('expected a failure'),
+      (error: unknown) => error,
+    );
+  const tall = (height: number) => sharp({ create: { width: 10, height, channels: 3, background: 'white' } });
+
+  it('recognises every encoder’s own refusal of a too-large image, so that it is never retried', async () => {
+    expect(isDimensionError(await failure(tall(ENCODER_MAX_SIDE.webp + 1).webp().toBuffer()))).toBe(true);
+    expect(isDimensionError(await failure(tall(ENCODER_MAX_SIDE.avif + 1).avif().toBuffer()))).toBe(true);
+    expect(isDimensionError(await failure(tall(ENCODER_MAX_SIDE.jpeg + 1).jpeg().toBuffer()))).toBe(true);
+  });
+
+  it('leaves other failures transient: S3 throttling, out of memory, unreadable input', async () => {
+    expect(isDimensionError(new Error('SlowDown: Please reduce your request rate.'))).toBe(false);
+    expect(isDimensionError(new RangeError('Array buffer allocation failed'))).toBe(false);
+    expect(isDimensionError(new Error('vips_malloc: out of memory -- size == 1.6 GB'))).toBe(false);
+    expect(isDimensionError(await failure(sharp(Buffer.from('not an image')).toBuffer()))).toBe(false);
   });
 });
 
