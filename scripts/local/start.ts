@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole application on this machine, no AWS account. Starts every emulator, creates the tables
  * and buckets from resources/*.yml, serves the HTTP API (serverless-offline) and the site (local edge), publishes
- * the sample site, then prints where everything is. Ctrl-C stops all of it.
+ * the sample site, then prints where everything is. Ctrl-C (or SIGTERM, or the end of npm) stops all of it.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -59,11 +59,18 @@ async function main(): Promise<void> {
     console.log('Stopped.');
     process.exit(code);
   };
-  // `on`, not `once`: a terminal's Ctrl-C reaches this process twice (directly, and relayed by npm/tsx); a second
-  // signal with no listener would kill it mid-shutdown and leave the emulators running.
+  // `on`, not `once`: a terminal's Ctrl-C reaches this process twice (directly, and relayed by npm); a second signal
+  // with no listener would kill it mid-shutdown and leave the emulators running. `npm start` execs this process
+  // (package.json), so a signal sent to npm's process alone — an IDE's stop button, `kill <pid>` — is relayed here.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void shutdown(signal, 0));
   }
+  // And if npm dies without relaying (SIGKILL), this process is re-parented: stop then too, rather than leave every
+  // emulator serving with nobody to stop it.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('the parent process (npm) exited', 0);
+  }, 500).unref();
   void stack.crashed.then((why) => shutdown(why, 1));
 
   try {

@@ -52,14 +52,18 @@ async function listening(): Promise<string[]> {
 }
 
 describe('npm start', () => {
-  it.each([1, 2])('run %i: prints the URL table, serves site and API, and Ctrl-C frees every port', async () => {
+  it.each([
+    ['Ctrl-C in a terminal (SIGINT to the process group)', 'SIGINT', 'group'],
+    ['SIGTERM to the npm process alone (a process manager, an IDE\'s stop button, kill <pid>)', 'SIGTERM', 'npm'],
+    ['SIGINT to the npm process alone', 'SIGINT', 'npm'],
+  ] as const)('%s: prints the URL table, serves site and API, then frees every port', async (_how, signal, target) => {
     // Act
     const run = npmStart();
     await run.ready;
     const site = await fetch(`http://${HOST}:${ports.edge}/`);
     const health = await fetch(`http://${HOST}:${ports.api}/health`);
-    process.kill(-run.child.pid!, 'SIGINT');
-    await run.exited; // npm itself dies of the signal, as in a terminal; the stack shuts down behind it
+    process.kill(target === 'group' ? -run.child.pid! : run.child.pid!, signal);
+    await run.exited; // npm relays the signal and ends; the stack shuts down behind it
     await run.stopped;
 
     // Assess
@@ -70,7 +74,7 @@ describe('npm start', () => {
     expect(run.output()).toContain(`LOCAL_PORT_OFFSET=${OFFSET} npm run plan -- --stage local --email <their email> --plan premium`);
     expect(site.status).toBe(200);
     expect(health.status).toBe(200);
-    expect(run.output()).toContain('SIGINT — stopping the local stack');
+    expect(run.output()).toContain(`${signal} — stopping the local stack`);
     expect(await listening()).toEqual([]);
   }, 180_000);
 });
