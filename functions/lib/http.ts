@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { parse as parseContentType } from 'content-type';
 import { logger } from './logger';
 
 /** The body of every error answer: `{ "error": { "code": "...", "message": "..." } }`. */
@@ -53,18 +54,67 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   return json(500, errorBody('internal_error', 'Internal server error'));
 }
 
-/** Parses a JSON request body; malformed or oversized bodies are the caller's error, not ours. */
-export function parseJsonBody(
-  body: string | undefined,
-  isBase64Encoded: boolean | undefined,
-  maxBytes = 16 * 1024,
-): unknown {
-  if (body === undefined || body === '') throw badRequest('Request body is required', 'body_required');
-  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw payloadTooLarge(`Request body exceeds ${maxBytes} bytes`);
+/** What the body guard reads of an HTTP API (payload format 2.0) event. */
+export interface JsonRequest {
+  headers?: Record<string, string | undefined> | null;
+  /** API Gateway leaves the key out when there is no body; serverless-offline passes `null`. */
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+/**
+ * Standard, padded base64, which is what API Gateway sends. Buffer.from(…, 'base64') skips characters it does not
+ * know instead of failing, so anything else is refused here rather than parsed as whatever bytes are left.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** RFC 8259 §8.1: JSON between systems is UTF-8; a body that is not valid UTF-8 is not JSON. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The one guard of every JSON body route: the request's body as a JSON object, or an HttpError (400, or 413 when it
+ * is too large) that says which rule it broke. Rules in order: a body is there; its media type is application/json
+ * (any case, parameters allowed, charset UTF-8 only); it fits in maxBytes; its base64 (if any) and UTF-8 are
+ * valid; it parses; and it is an object (not null, an array, a string, a number or a boolean).
+ *
+ * Header names are lower-case in payload format 2.0, and repeated headers arrive joined with commas ("Create AWS
+ * Lambda proxy integrations for HTTP APIs in API Gateway", API Gateway developer guide): a doubled Content-Type is
+ * therefore no media type and is refused. A request without any Content-Type is read as JSON: the bytes must still
+ * be a JSON object, and serverless-offline fills in application/json for such a request, so refusing it on AWS
+ * would make the local stack answer differently. No route uses ambient credentials (cookies), so a content type
+ * that a cross-site form could send is refused for clarity, not as the only CSRF defence.
+ */
+export function parseJsonObject(request: JsonRequest, maxBytes = 16 * 1024): Record<string, unknown> {
+  const { body, isBase64Encoded } = request;
+  if (typeof body !== 'string' || body === '') throw badRequest('Request body is required', 'body_required');
+  const contentType = request.headers?.['content-type'];
+  if (contentType !== undefined && !isJsonMediaType(contentType)) {
+    throw badRequest('Content-Type must be application/json (UTF-8)', 'unsupported_content_type');
+  }
+  if (isBase64Encoded && !BASE64.test(body)) {
+    throw badRequest('Request body is not valid base64', 'invalid_body_encoding');
+  }
+  const bytes = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
+  if (bytes > maxBytes) throw payloadTooLarge(`Request body exceeds ${maxBytes} bytes`);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(isBase64Encoded ? UTF8.decode(Buffer.from(body, 'base64')) : body);
   } catch {
     throw badRequest('Request body is not valid JSON', 'invalid_json');
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badRequest('Request body must be a JSON object', 'body_not_object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function isJsonMediaType(header: string): boolean {
+  let parsed: ReturnType<typeof parseContentType>;
+  try {
+    parsed = parseContentType(header);
+  } catch {
+    return false; // content-type 1.x threw on a malformed header; a header it cannot read is not JSON's
+  }
+  const { type, parameters } = parsed;
+  const charset = parameters.charset?.toLowerCase();
+  return type === 'application/json' && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
 }

@@ -4,7 +4,7 @@ import { me } from './me';
 
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    return json(200, me(event.requestContext.authorizer.jwt.claims));
+    return json(200, me(event.requestContext.authorizer?.jwt?.claims ?? {}));
   } catch (error) {
     return errorResponse(error);
   }

@@ -1,3 +1,5 @@
+import { unauthorized } from '../lib/http';
+
 /** The caller as the verified token describes them. */
 export interface Me {
   userId: string;
@@ -11,7 +13,9 @@ export interface Me {
  */
 export function me(claims: Record<string, unknown>): Me {
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub === '') throw new Error('verified claims have no sub');
+  // The JWT authorizer checks kid, signature, iss, aud/client_id, exp, nbf, iat and scopes, not that `sub` is there
+  // ("Control access to HTTP APIs with JWT authorizers in API Gateway"): a token naming nobody is the caller's 401.
+  if (typeof sub !== 'string' || sub === '') throw unauthorized('The token has no subject');
   return { userId: sub, email: typeof claims.email === 'string' ? claims.email : null, groups: groupsOf(claims) };
 }
 

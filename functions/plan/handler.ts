@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../lib/clients';
-import { errorResponse, json, notFound, parseJsonBody } from '../lib/http';
+import { errorResponse, json, notFound, parseJsonObject } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { changePlan, parsePlanChange, requireAdmin } from './plan';
@@ -10,10 +10,10 @@ const store = new DynamoDbUserStore(dynamoDb(), config.usersTable);
 /** PUT /users/{userId}/plan — admins only; the JWT authorizer has verified the token before this runs. */
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    requireAdmin(event.requestContext.authorizer.jwt.claims['cognito:groups']);
+    requireAdmin(event.requestContext.authorizer?.jwt?.claims?.['cognito:groups']);
     const userId = event.pathParameters?.userId;
     if (!userId) throw notFound('No such user', 'user_not_found');
-    const change = parsePlanChange(parseJsonBody(event.body, event.isBase64Encoded), Date.now());
+    const change = parsePlanChange(parseJsonObject(event), Date.now());
     return json(200, await changePlan(userId, change, store, new Date()));
   } catch (error) {
     return errorResponse(error);

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb, s3 } from '../lib/clients';
-import { errorResponse, json, parseJsonBody, unauthorized } from '../lib/http';
+import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { S3ContentStore } from './content-store';
@@ -23,12 +23,12 @@ export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): P
     const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
     if (typeof sub !== 'string' || sub === '') throw unauthorized();
     const caller = { userId: sub, sourceIp: event.requestContext.http.sourceIp };
-    const body = parseJsonBody(event.body, event.isBase64Encoded) as Record<string, unknown>;
+    const body = parseJsonObject(event);
     if (event.rawPath.endsWith('/cookies')) {
-      const { setCookies, ...result } = await issueCookies(caller, body ?? {}, deps);
+      const { setCookies, ...result } = await issueCookies(caller, body, deps);
       return { ...json(200, result), cookies: setCookies };
     }
-    return json(200, await issueUrl(caller, body ?? {}, deps));
+    return json(200, await issueUrl(caller, body, deps));
   } catch (error) {
     return errorResponse(error);
   }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../lib/clients';
-import { errorResponse, json, parseJsonBody } from '../lib/http';
+import { errorResponse, json, parseJsonObject } from '../lib/http';
 import { logger } from '../lib/logger';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { config } from './config';
@@ -13,7 +13,7 @@ const store = new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable);
 /** POST /subscriptions — 202 for a new or an existing address alike (see subscribe()). */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    const request = parseSubscribeRequest(parseJsonBody(event.body, event.isBase64Encoded, MAX_BODY_BYTES));
+    const request = parseSubscribeRequest(parseJsonObject(event, MAX_BODY_BYTES));
     const { status, created } = await subscribe(request, store);
     logger.info('subscribe', { created });
     return json(202, { status });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { presignS3 } from '../lib/clients';
-import { errorResponse, json, parseJsonBody, unauthorized } from '../lib/http';
+import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
 import { config } from './config';
 import { S3PostPresigner } from './presigner';
 import { createUploadUrl, parseUploadRequest } from './upload-url';
@@ -13,7 +13,7 @@ export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   try {
     const owner = event.requestContext.authorizer?.jwt?.claims?.sub;
     if (typeof owner !== 'string') throw unauthorized();
-    const request = parseUploadRequest(parseJsonBody(event.body, event.isBase64Encoded));
+    const request = parseUploadRequest(parseJsonObject(event));
     const result = await createUploadUrl(owner, request, config, {
       presigner,
       newId: randomUUID,

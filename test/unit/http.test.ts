@@ -1,4 +1,6 @@
-import { errorResponse, HttpError, badRequest, json, parseJsonBody, payloadTooLarge } from '../../functions/lib/http';
+import {
+  errorResponse, HttpError, badRequest, json, parseJsonObject, payloadTooLarge, type JsonRequest,
+} from '../../functions/lib/http';
 import { logger } from '../../functions/lib/logger';
 
 describe('errorResponse', () => {
@@ -53,18 +55,80 @@ describe('json', () => {
   });
 });
 
-describe('parseJsonBody', () => {
-  it('parses plain and base64-encoded JSON', () => {
-    expect(parseJsonBody('{"a":1}', false)).toEqual({ a: 1 });
-    expect(parseJsonBody(Buffer.from('{"a":2}').toString('base64'), true)).toEqual({ a: 2 });
-  });
+describe('parseJsonObject', () => {
+  const JSON_TYPE = { 'content-type': 'application/json' };
+  const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
+  const refusal = (request: JsonRequest, maxBytes?: number): { status: number; code: string } => {
+    try {
+      parseJsonObject(request, maxBytes);
+    } catch (error) {
+      if (error instanceof HttpError) return { status: error.statusCode, code: error.code };
+      throw error;
+    }
+    throw new Error('the request was accepted');
+  };
 
   it.each([
-    [undefined, 'body_required'],
-    ['', 'body_required'],
-    ['{not json', 'invalid_json'],
-  ])('refuses %p with a 400 %s', (body, code) => {
-    expect(() => parseJsonBody(body, false)).toThrow(expect.objectContaining({ statusCode: 400, code }) as Error);
+    ['application/json', { 'content-type': 'application/json' }],
+    ['a charset parameter', { 'content-type': 'application/json; charset=utf-8' }],
+    ['any case and a quoted charset', { 'content-type': 'Application/JSON ; Charset="UTF-8"' }],
+    ['no content-type header (read as JSON)', {}],
+    ['no headers at all', null],
+  ])('reads a JSON object sent with %s', (_, headers) => {
+    expect(parseJsonObject({ headers, body: '{"a":1}', isBase64Encoded: false })).toEqual({ a: 1 });
+  });
+
+  it('decodes a base64-encoded body (API Gateway encodes bodies it treats as binary)', () => {
+    expect(parseJsonObject({ headers: JSON_TYPE, body: b64('{"a":"é"}'), isBase64Encoded: true })).toEqual({ a: 'é' });
+  });
+
+  it.each<[string, JsonRequest, string]>([
+    ['no body key (API Gateway)', { headers: JSON_TYPE }, 'body_required'],
+    ['a null body (serverless-offline)', { headers: JSON_TYPE, body: null }, 'body_required'],
+    ['an empty body', { headers: JSON_TYPE, body: '' }, 'body_required'],
+    ['an empty body without content-type', { headers: {}, body: null }, 'body_required'],
+    ['malformed JSON', { headers: JSON_TYPE, body: '{not json' }, 'invalid_json'],
+    ['blanks only', { headers: JSON_TYPE, body: '  ' }, 'invalid_json'],
+    ['JSON null', { headers: JSON_TYPE, body: 'null' }, 'body_not_object'],
+    ['a number', { headers: JSON_TYPE, body: '42' }, 'body_not_object'],
+    ['a string', { headers: JSON_TYPE, body: '"x"' }, 'body_not_object'],
+    ['an array', { headers: JSON_TYPE, body: '[{"a":1}]' }, 'body_not_object'],
+    ['true', { headers: JSON_TYPE, body: 'true' }, 'body_not_object'],
+    ['text/plain', { headers: { 'content-type': 'text/plain' }, body: '{"a":1}' }, 'unsupported_content_type'],
+    ['a form', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, 'unsupported_content_type'],
+    [
+      'multipart/form-data',
+      { headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: b64('--x\r\n\r\n{}\r\n--x--'), isBase64Encoded: true },
+      'unsupported_content_type',
+    ],
+    ['JSON in another charset', { headers: { 'content-type': 'application/json; charset=iso-8859-1' }, body: '{}' }, 'unsupported_content_type'],
+    ['a JSON lookalike type', { headers: { 'content-type': 'application/jsonp' }, body: '{}' }, 'unsupported_content_type'],
+    // Payload format 2.0 joins a repeated header with commas: two content types are no content type.
+    ['two content types', { headers: { 'content-type': 'application/json,text/plain' }, body: '{}' }, 'unsupported_content_type'],
+    ['an empty content-type', { headers: { 'content-type': '' }, body: '{}' }, 'unsupported_content_type'],
+    ['malformed base64', { headers: JSON_TYPE, body: '{"a":1}', isBase64Encoded: true }, 'invalid_body_encoding'],
+    ['base64 with stray characters', { headers: JSON_TYPE, body: `${b64('{"a":1}')}!`, isBase64Encoded: true }, 'invalid_body_encoding'],
+    ['base64 of bytes that are not UTF-8', { headers: JSON_TYPE, body: b64(Buffer.from([0x7b, 0xff, 0x7d])), isBase64Encoded: true }, 'invalid_json'],
+    ['base64 of an array', { headers: JSON_TYPE, body: b64('[]'), isBase64Encoded: true }, 'body_not_object'],
+  ])('refuses %s with 400 %s', (_, request, code) => {
+    expect(refusal(request)).toEqual({ status: 400, code });
+  });
+
+  it('says what was wrong in the stable error shape', () => {
+    // Act
+    const response = errorResponse(
+      (() => {
+        try {
+          return parseJsonObject({ headers: JSON_TYPE, body: '[]' });
+        } catch (error) {
+          return error;
+        }
+      })(),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body!)).toEqual({ error: { code: 'body_not_object', message: 'Request body must be a JSON object' } });
   });
 
   it('refuses a body over the limit with 413 before parsing it', () => {
@@ -72,6 +136,17 @@ describe('parseJsonBody', () => {
     const body = JSON.stringify({ text: 'x'.repeat(2048) });
 
     // Act / Assess
-    expect(() => parseJsonBody(body, false, 1024)).toThrow(payloadTooLarge('Request body exceeds 1024 bytes'));
+    expect(() => parseJsonObject({ headers: JSON_TYPE, body }, 1024)).toThrow(payloadTooLarge('Request body exceeds 1024 bytes'));
+    expect(refusal({ headers: JSON_TYPE, body: `[${'1,'.repeat(1024)}1]` }, 1024)).toEqual({ status: 413, code: 'payload_too_large' });
+  });
+
+  it('counts bytes, not characters, and the decoded bytes of a base64 body', () => {
+    // Prepare: 8 characters of 3 UTF-8 bytes each in an 8-byte frame = 32 bytes
+    const text = JSON.stringify({ t: '€'.repeat(8) });
+
+    // Act / Assess
+    expect(refusal({ headers: JSON_TYPE, body: text }, 31)).toEqual({ status: 413, code: 'payload_too_large' });
+    expect(parseJsonObject({ headers: JSON_TYPE, body: text }, 32)).toEqual({ t: '€'.repeat(8) });
+    expect(parseJsonObject({ headers: JSON_TYPE, body: b64(text), isBase64Encoded: true }, 32)).toEqual({ t: '€'.repeat(8) });
   });
 });

@@ -9,8 +9,8 @@ describe('me', () => {
     });
   });
 
-  it('refuses claims without a subject rather than guessing', () => {
-    expect(() => me({ email: 'a@example.com' })).toThrow('verified claims have no sub');
+  it.each([{ email: 'a@example.com' }, { sub: '' }, { sub: 42 }])('refuses claims %p without a subject with 401, not a 500', (claims) => {
+    expect(() => me(claims)).toThrow(expect.objectContaining({ statusCode: 401, code: 'unauthorized' }) as Error);
   });
 
   it.each([
