@@ -1,19 +1,21 @@
 /**
  * The local edge: a stand-in for the blog's CloudFront distribution on the offline stack.
  *
- * Written by hand because no CloudFront emulator exists on npm (see /work/shared/LOCAL-STACK-NOTES.md). It reads the
- * distribution from the resolved serverless config and serves each behaviour's private S3 origin with credentials, as
- * Origin Access Control does. Rules follow the CloudFront Developer Guide; each is cited where it is applied.
+ * Written by hand because no CloudFront emulator exists on npm. It reads the distribution from the resolved
+ * serverless config and serves each behaviour's private S3 origin with credentials, as Origin Access Control does.
+ * Rules follow the CloudFront Developer Guide; each is cited where it is applied. Like CloudFront, it trusts nothing
+ * the viewer says about where the request went: the Host must be one of the distribution's own names, and signed
+ * URL/cookie policies are matched against that name, never against the raw header.
  * Not emulated: caching and invalidations, TLS and ViewerProtocolPolicy, Brotli, multi-range responses,
  * CloudFront Functions / Lambda@Edge, custom (non-S3) origins and origin groups, WAF and geo restriction.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import type { AddressInfo, Socket } from 'node:net';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import type { CfnResource, ServiceConfig } from './service-config';
+import { param, type CfnResource, type ServiceConfig } from './service-config';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The definition: what the edge needs from AWS::CloudFront::Distribution, in plain values.
@@ -45,6 +47,13 @@ export interface EdgeOrigin {
 /** What a viewer-access check (signed URLs / cookies) may look at. */
 export interface ViewerRequest {
   method: string;
+  /**
+   * The distribution name the viewer addressed (`host[:port]`, one of the edge's own names, spelled as configured).
+   * Signed URL and cookie policies are matched against `<scheme>://<domain><path>`: CloudFront's base URL is "the
+   * CloudFront URL that you would use to access the file" (Create a signed URL using a custom policy), i.e. its
+   * domain name or an alternate domain name, never what a viewer writes into its Host header.
+   */
+  domain: string;
   /** The path as the viewer sent it, still percent-encoded (signed URL policies are written against it). */
   rawPath: string;
   query: URLSearchParams;
@@ -75,6 +84,12 @@ export interface ErrorResponse {
 }
 
 export interface EdgeDefinition {
+  /**
+   * The distribution's names besides the address the edge listens on (`host[:port]`): its domain name as the stage
+   * declares it (the `distributionDomain` param) and its Aliases. A request whose Host is none of these and not the
+   * edge's own address gets CloudFront's 403 for a CNAME that is not associated with the distribution.
+   */
+  domainNames?: string[];
   defaultRootObject?: string;
   defaultBehaviour: EdgeBehaviour;
   /** In template order: CloudFront applies the first whose pattern matches, else the default. */
@@ -288,14 +303,24 @@ function parseErrorResponse(raw: unknown, where: string): ErrorResponse[] {
 }
 
 const DISTRIBUTION_KEYS = [
-  'Origins', 'DefaultCacheBehavior', 'CacheBehaviors', 'DefaultRootObject', 'CustomErrorResponses', 'Enabled',
+  'Origins', 'DefaultCacheBehavior', 'CacheBehaviors', 'DefaultRootObject', 'CustomErrorResponses', 'Enabled', 'Aliases',
 ];
-// Names, certificates, logging, pricing and protocol versions do not change what a local viewer gets. WAF and geo
+// Certificates, logging, pricing and protocol versions do not change what a local viewer gets. WAF and geo
 // restriction are not emulated (a local viewer has no country), nor are continuous-deployment staging copies.
 const DISTRIBUTION_IGNORED = [
-  'Comment', 'HttpVersion', 'IPV6Enabled', 'PriceClass', 'Aliases', 'ViewerCertificate', 'Logging', 'WebACLId',
+  'Comment', 'HttpVersion', 'IPV6Enabled', 'PriceClass', 'ViewerCertificate', 'Logging', 'WebACLId',
   'Restrictions', 'ContinuousDeploymentPolicyId', 'Staging',
 ];
+
+/**
+ * The distribution's names: its Aliases (alternate domain names) and, where the stage spells it out, its domain name
+ * (the `distributionDomain` param; on AWS a GetAtt, which has no local value).
+ */
+function domainNames(config: ServiceConfig, dc: Json, where: string): string[] {
+  const aliases = optionalList(dc.Aliases, `${where}.Aliases`).map((alias) => str(alias, `${where}.Aliases`));
+  const domain = param(config, 'distributionDomain');
+  return [...(typeof domain === 'string' ? [domain] : []), ...aliases].map((name) => name.toLowerCase());
+}
 
 /**
  * The edge definition of the service's single AWS::CloudFront::Distribution, from the resolved config.
@@ -321,6 +346,7 @@ export function edgeFromConfig(config: ServiceConfig, bucketName: (logicalId: st
   const errors = optionalList(dc.CustomErrorResponses, `${where}.CustomErrorResponses`);
   const root = dc.DefaultRootObject;
   return {
+    domainNames: domainNames(config, dc, where),
     defaultRootObject: root === undefined || root === '' ? undefined : str(root, `${where}.DefaultRootObject`),
     defaultBehaviour:
       parseBehaviour(dc.DefaultCacheBehavior, `${where}.DefaultCacheBehavior`, true, origins, resources),
@@ -392,10 +418,41 @@ async function s3Range(
   return `bytes=${Math.max(0, size - range.suffix)}-${size - 1}`;
 }
 
-/** Reads objects with GetObject, as CloudFront does through OAC; the client carries the (local) credentials. */
+// s3rver 3.7 keeps an object as files named after its key (lib/stores/filesystem.js): `<dirs>/<last>._S3rver_object`
+// beside `<last>._S3rver_metadata.json`, joined with path.join. Linux allows 255 bytes per file name (NAME_MAX).
+const NAME_MAX = 255;
+const S3RVER_LONGEST_SUFFIX = '._S3rver_metadata.json';
+
+/**
+ * False for a key no object can have on the local S3, so asking for it could only fail or name another file: an empty
+ * segment before the last (its router routes `//` nowhere and answers in something other than S3's XML), a `.` or
+ * `..` segment (path.join would resolve it to another key, even another bucket's), NUL (not allowed in a file name),
+ * or a segment longer than a file name may be (ENAMETOOLONG, answered as InternalError). S3 itself stores such keys;
+ * locally none can exist, so each one is simply missing (NoSuchKey), which is what S3 answers for a key nobody wrote.
+ */
+export function localS3CanHold(key: string): boolean {
+  const segments = key.split('/');
+  return !key.includes('\0') && segments.every((segment, i) => {
+    const last = i === segments.length - 1;
+    const bytes = Buffer.byteLength(segment) + (last ? S3RVER_LONGEST_SUFFIX.length : 0);
+    return (segment !== '' || last) && segment !== '.' && segment !== '..' && bytes <= NAME_MAX;
+  });
+}
+
+/** The SDK's errors print a multi-line explanation; the log keeps one line per failure. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * Reads objects with GetObject, as CloudFront does through OAC; the client carries the (local) credentials. Written
+ * for the local S3 (s3rver): keys it cannot hold are answered as missing without asking it.
+ */
 export function s3ObjectSource(s3: S3Client): ObjectSource {
   return {
     async get(bucket, key, { range } = {}) {
+      if (!localS3CanHold(key)) return { kind: 'not-found' };
       try {
         const Range = await s3Range(s3, bucket, key, range);
         if (typeof Range === 'object') return Range;
@@ -450,6 +507,8 @@ interface Context {
   definition: EdgeDefinition;
   source: ObjectSource;
   log: (message: string, error?: unknown) => void;
+  /** The edge's names, lower case → as configured (what signed URL/cookie policies are matched against). */
+  names: Map<string, string>;
 }
 
 type Req = http.IncomingMessage;
@@ -463,6 +522,14 @@ interface Target {
   query: URLSearchParams;
 }
 
+/**
+ * The request target, or undefined for one the edge refuses with 400: not a path (absolute-form, `*`, CONNECT's
+ * authority-form), malformed percent-encoding, or a dot segment. CloudFront "normalizes URI paths consistent with
+ * RFC 3986 and then matches the path with the correct cache behavior. Once the cache behavior is matched, CloudFront
+ * sends the raw URI path to the origin" (Cache behavior settings, Path pattern): with a dot segment the behaviour (and
+ * its signature check) and the key would disagree, and the local S3 resolves dot segments as file paths. Neither can be
+ * reproduced faithfully, so the edge refuses them rather than serve another key.
+ */
 function parseTarget(url: string): Target | undefined {
   if (!url.startsWith('/')) return undefined;
   const q = url.indexOf('?');
@@ -473,7 +540,7 @@ function parseTarget(url: string): Target | undefined {
   } catch {
     return undefined; // malformed percent-encoding
   }
-  if (path.split('/').includes('..')) return undefined;
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
   return { rawPath, path, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)) };
 }
 
@@ -627,35 +694,69 @@ async function sendError(
   sendPlain(req, res, status, behaviour.responseHeaders, extra);
 }
 
-async function viewerDenied(behaviour: EdgeBehaviour, req: Req, target: Target): Promise<number | undefined> {
+async function viewerDenied(behaviour: EdgeBehaviour, req: Req, target: Target, domain: string): Promise<number | undefined> {
   if (behaviour.viewerAuth) {
     const { rawPath, query } = target;
     const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, '');
-    const verdict = await behaviour.viewerAuth({ method: req.method ?? 'GET', rawPath, query, headers: req.headers, sourceIp });
+    const method = req.method ?? 'GET';
+    const verdict = await behaviour.viewerAuth({ method, domain, rawPath, query, headers: req.headers, sourceIp });
     return verdict.allow ? undefined : verdict.status;
   }
   // Fail closed: CloudFront refuses requests without a valid signature on a behaviour with trusted key groups.
   return behaviour.trustedKeyGroups.length > 0 ? 403 : undefined;
 }
 
+// "CloudFront constructs a URL from the request. The maximum length of this URL is 8192 bytes." Beyond it CloudFront
+// answers 413 and closes the connection (Request and response behavior for Amazon S3 origins, Maximum length of a
+// request and maximum length of a URL). The whole request may be 20,480 bytes.
+const MAX_URL_BYTES = 8_192;
+const MAX_REQUEST_BYTES = 20_480;
+// S3 object keys are at most 1,024 bytes of UTF-8 (Naming Amazon S3 objects); a longer one is S3's 400
+// KeyTooLongError (Amazon S3 error responses), which CloudFront passes on.
+const MAX_KEY_BYTES = 1_024;
+
+/** Plain error answers of CloudFront itself, before any behaviour applies: no response headers policy. */
+const NO_POLICY: ResponseHeaders = { remove: [], add: [] };
+
+/** The configured name the Host header names, compared as DNS names are: case-insensitively. */
+function addressedName(ctx: Context, req: Req): string | undefined {
+  const host = req.headers.host;
+  return host === undefined ? undefined : ctx.names.get(host.toLowerCase());
+}
+
 async function handle(ctx: Context, req: Req, res: Res): Promise<void> {
+  const domain = addressedName(ctx, req);
+  if (Buffer.byteLength(`http://${req.headers.host ?? ''}${req.url ?? ''}`) > MAX_URL_BYTES) {
+    return sendPlain(req, res, 413, NO_POLICY, { connection: 'close' });
+  }
+  // CloudFront picks the distribution by the Host header; one that is not an alternate domain name (CNAME) of the
+  // distribution gets 403 (HTTP 403 status code (Permission Denied), "Alternate CNAME is incorrectly configured").
+  // A request without a Host (HTTP/1.0) names no distribution either.
+  if (domain === undefined) return sendPlain(req, res, 403, NO_POLICY);
   const target = parseTarget(req.url ?? '');
   if (!target) return sendPlain(req, res, 400, ctx.definition.defaultBehaviour.responseHeaders);
   const behaviour = selectBehaviour(ctx.definition, target.path);
-  // A method the behaviour does not allow gets 403 from CloudFront (not 405).
+  // A method the behaviour does not allow gets 403 from CloudFront (not 405): "This distribution is not configured to
+  // allow the HTTP request method that was used for this request."
   if (!behaviour.allowedMethods.includes(req.method ?? '')) return sendError(ctx, req, res, behaviour, 403);
-  const denied = await viewerDenied(behaviour, req, target);
+  // "If a viewer GET request includes a body, CloudFront returns an HTTP status code 403 (Forbidden) to the viewer"
+  // (Request and response behavior for Amazon S3 origins, GET requests that include a body).
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody) return sendError(ctx, req, res, behaviour, 403);
+  const denied = await viewerDenied(behaviour, req, target, domain);
   if (denied !== undefined) return sendError(ctx, req, res, behaviour, denied);
 
   // The default root object applies to the root URL only, never to subdirectories (DefaultRootObject.md).
   const root = ctx.definition.defaultRootObject;
   const key = (target.rawPath === '/' && root ? root : target.path).replace(/^\//, '');
   const { bucket, keyPrefix, id } = behaviour.origin;
+  if (Buffer.byteLength(keyPrefix + key) > MAX_KEY_BYTES) return sendError(ctx, req, res, behaviour, 400);
   let result: ObjectResult;
   try {
     const range = parseRange(req.headers.range);
     result = key === '' ? { kind: 'not-found' } : await ctx.source.get(bucket, keyPrefix + key, { range });
   } catch (error) {
+    // Not the viewer's doing (the origin is down or answered nonsense): CloudFront's 502, and one line in the log.
     ctx.log(`origin ${id} failed for ${bucket}/${keyPrefix}${key}`, error);
     return sendError(ctx, req, res, behaviour, 502);
   }
@@ -667,21 +768,51 @@ async function handle(ctx: Context, req: Req, res: Res): Promise<void> {
   return sendObject(req, res, behaviour, result.status, result, true);
 }
 
+/** A raw answer on a socket Node's HTTP parser gave up on (or on CONNECT's), then the connection is closed. */
+function endSocket(socket: Duplex, status: number): void {
+  const body = `${status} ${http.STATUS_CODES[status] ?? 'Error'}\n`;
+  const head = [
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}`, 'content-type: text/plain; charset=utf-8',
+    `content-length: ${body.length}`, 'connection: close',
+  ];
+  if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  else socket.destroy();
+}
+
 /** Starts the edge on host:port (port 0 picks a free one). */
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
-  const log = options.log ?? ((message: string, error?: unknown) => console.error(`[edge] ${message}`, error ?? ''));
-  const ctx: Context = { definition: options.definition, source: options.source, log };
+  const log = options.log ?? ((message: string, error?: unknown) =>
+    console.error(`[edge] ${message}${error === undefined ? '' : `: ${oneLine(error)}`}`));
   for (const behaviour of [...options.definition.behaviours, options.definition.defaultBehaviour]) {
     if (behaviour.trustedKeyGroups.length > 0 && !behaviour.viewerAuth) {
       log(`behaviour ${behaviour.pathPattern} requires signed URLs or cookies and has no viewerAuth: it answers 403`);
     }
   }
-  const server = http.createServer((req, res) => {
+  const names = new Map<string, string>();
+  const ctx: Context = { definition: options.definition, source: options.source, log, names };
+  const respond = (req: Req, res: Res) => {
     handle(ctx, req, res).catch((error: unknown) => {
       log(`${req.method} ${req.url} failed`, error);
       if (res.headersSent) res.destroy();
       else sendPlain(req, res, 500, ctx.definition.defaultBehaviour.responseHeaders);
     });
+  };
+  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_BYTES }, respond);
+  // CONNECT never reaches 'request'. CloudFront has no such method; the edge answers it like any other method the
+  // behaviour does not allow (or 400 for an authority-form target) rather than drop the connection unanswered.
+  server.on('connect', (req: Req, socket: Duplex) => {
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => {
+      res.detachSocket(socket as Socket);
+      socket.end();
+    });
+    respond(req, res);
+  });
+  // What Node's parser refuses: a request over the size CloudFront takes gets its 413, anything else malformed 400.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    endSocket(socket, error.code === 'HPE_HEADER_OVERFLOW' ? 413 : 400);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -692,6 +823,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // Its own address (what `url` gives, the distribution's domain name d111111abcdef8.cloudfront.net on AWS) and the
+  // names the definition gives it.
+  for (const name of [`${host}:${port}`, ...(options.definition.domainNames ?? [])]) names.set(name.toLowerCase(), name);
   return {
     url: `http://${host}:${port}`,
     close: () =>

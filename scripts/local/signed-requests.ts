@@ -67,9 +67,13 @@ function signedValues(request: ViewerRequest): { from: 'url' | 'cookies'; values
   };
 }
 
-/** The URL as the viewer asked for it, without the signing parameters (what a canned policy's Resource names). */
+/**
+ * The URL as the viewer asked for it, without the signing parameters (what a canned policy's Resource names). Its host
+ * is the distribution's name the viewer addressed, never the raw Host header: a crafted Host such as
+ * `<edge>/premium/folderA/` would otherwise make `/premium/folderB/x` match a policy for `<edge>/premium/folderA/*`.
+ */
 function resourceUrl(request: ViewerRequest, scheme: string): string {
-  const host = request.headers.host ?? '';
+  const host = request.domain;
   const kept = [...request.query.entries()].filter(([name]) => !URL_PARAMS.includes(name));
   const query = new URLSearchParams(kept).toString();
   return `${scheme}://${host}${request.rawPath}${query === '' ? '' : `?${query}`}`;

@@ -76,10 +76,11 @@ function api(route: string, token: string | undefined, body: unknown, method = '
   });
 }
 
-/** GET through the local edge from a chosen loopback address (the edge sees it as the viewer's IP). */
-function edgeGet(url: string, { from = '127.0.0.1', cookie }: { from?: string; cookie?: string } = {}): Promise<{ status: number; body: string }> {
+/** GET through the local edge from a chosen loopback address (the edge sees it as the viewer's IP), with an optional Host. */
+function edgeGet(url: string, { from = '127.0.0.1', cookie, host }: { from?: string; cookie?: string; host?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { localAddress: from, headers: cookie ? { cookie } : {} }, (res) => {
+    const headers = { ...(cookie ? { cookie } : {}), ...(host ? { host } : {}) };
+    const req = http.get(url, { localAddress: from, headers }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -217,6 +218,36 @@ describe('paid content', () => {
     expect(await edgeGet(`${siteUrl}/premium/videos/intro/index.m3u8`, { cookie })).toEqual({ status: 200, body: '#EXTM3U intro' });
     expect(await edgeGet(`${siteUrl}/premium/videos/intro/seg-1.ts`, { cookie })).toEqual({ status: 200, body: 'segment one' });
     expect((await edgeGet(`${siteUrl}/premium/videos/other/index.m3u8`, { cookie })).status).toBe(403);
+  });
+
+  it('refuses the folder cookies for another folder under a Host crafted to make the URL begin with their folder', async () => {
+    // Prepare: cookies for http://127.0.0.1:<edge>/premium/videos/intro/*
+    const response = await api('/premium/cookies', userToken, { folder: 'premium/videos/intro' });
+    const cookie = (response.headers['set-cookie'] ?? []).map((line) => line.split(';')[0]).join('; ');
+    const crafted = `${new URL(siteUrl).host}/premium/videos/intro/`;
+
+    // Act
+    const otherFolder = await edgeGet(`${siteUrl}/premium/videos/other/index.m3u8`, { cookie, host: crafted });
+    const ownFolder = await edgeGet(`${siteUrl}/premium/videos/intro/index.m3u8`, { cookie });
+
+    // Assess
+    expect(otherFolder.status).toBe(403);
+    expect(otherFolder.body).not.toContain('#EXTM3U other');
+    expect(ownFolder).toEqual({ status: 200, body: '#EXTM3U intro' });
+  });
+
+  it('refuses a signed URL under a Host that is not the edge\'s, and an unsigned //premium path', async () => {
+    // Prepare
+    const { url } = (await api('/premium/url', userToken, { key: 'premium/guides/intro.txt' })).json() as { url: string };
+
+    // Act
+    const foreignHost = await edgeGet(url, { host: 'evil.example' });
+    const doubleSlash = await edgeGet(`${siteUrl}//premium/guides/intro.txt`);
+
+    // Assess
+    expect(foreignHost.status).toBe(403);
+    expect(doubleSlash.status).toBe(404); // the content bucket has no key "/premium/guides/intro.txt"
+    expect(doubleSlash.body).not.toContain('premium guide');
   });
 
   describe('tokens', () => {

@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { promisify } from 'node:util';
 import { ROOT } from '../../scripts/local/service-config';
 import { ports, s3, siteUrl } from './local';
@@ -8,6 +9,20 @@ import { ports, s3, siteUrl } from './local';
 const CONTENT_BUCKET = 'serverless-blog-local-content-bucket';
 /** What publish:site built (Vite) and published. */
 const built = (file: string) => readFileSync(`web/dist/${file}`, 'utf8');
+
+/** node:http with the path as written: a URL (fetch's or node:http's) would resolve `%2e%2e`, and fetch sets no Host. */
+function edgeRequest(path: string, { method = 'GET', host }: { method?: string; host?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(siteUrl);
+    const request = http.request({ hostname, port, path, method, headers: host ? { host } : {} }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 describe('the blog through the local edge (CloudFront stand-in)', () => {
   beforeAll(async () => {
@@ -90,6 +105,32 @@ describe('the blog through the local edge (CloudFront stand-in)', () => {
 
     // Assess
     expect(response.status).toBe(403);
+  });
+
+  it('answers odd paths against the real local S3 with S3\'s 4xx, never a 5xx', async () => {
+    // Act
+    const answers = await Promise.all(['//premium/x', '/thumbnails//w480.webp', '/posts/a%00b.html', '/%2F%2F', '/premium/%2e%2e/index.html']
+      .map(async (path) => [path, (await edgeRequest(path)).status]));
+
+    // Assess: the content bucket lets CloudFront list it (404), the thumbnails bucket does not (403)
+    expect(answers).toEqual([
+      ['//premium/x', 404], ['/thumbnails//w480.webp', 403], ['/posts/a%00b.html', 404], ['/%2F%2F', 404],
+      ['/premium/%2e%2e/index.html', 400],
+    ]);
+  });
+
+  it('serves its own names (127.0.0.1 and localhost on its port) and refuses any other Host with 403', async () => {
+    // Prepare
+    const { port } = new URL(siteUrl);
+
+    // Act
+    const byLocalhost = await edgeRequest('/', { host: `localhost:${port}` });
+    const byOtherSite = await edgeRequest('/', { host: 'evil.example' });
+
+    // Assess
+    expect(byLocalhost.status).toBe(200);
+    expect(byOtherSite.status).toBe(403);
+    expect(byOtherSite.body).not.toBe(built('index.html'));
   });
 
   it('keeps the bucket private: an anonymous request straight to S3 is denied, a signed one is not', async () => {

@@ -1,10 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import {
   edgeFromConfig,
+  localS3CanHold,
   matchesPathPattern,
+  s3ObjectSource,
   selectBehaviour,
   startEdge,
   type EdgeBehaviour,
@@ -18,6 +23,7 @@ import {
   type CfnResource,
   type ServiceConfig,
 } from '../../scripts/local/service-config';
+import { verifySignedRequest } from '../../scripts/local/signed-requests';
 
 const LAST_MODIFIED = new Date('2024-05-01T10:00:00Z');
 
@@ -83,6 +89,24 @@ function send(base: string, path: string, method = 'GET', headers: Record<string
     });
     request.on('error', reject);
     request.end();
+  });
+}
+
+/**
+ * Bytes as written, for what http.request cannot send (CONNECT, no Host, a request Node's parser refuses). Resolves
+ * with the status line and the headers of the answer.
+ */
+function sendRaw(base: string, request: string): Promise<{ statusLine: string; head: string }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const socket = net.connect(Number(port), hostname, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => {
+      const head = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n')[0] ?? '';
+      resolve({ statusLine: head.split('\r\n')[0] ?? '', head });
+    });
+    socket.on('error', reject);
   });
 }
 
@@ -352,6 +376,118 @@ describe('local edge on the local stage distribution', () => {
     expect(reply.status).toBe(400);
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
     expect(source.calls.length).toBe(callsBefore);
+  });
+  it('takes the distribution\'s domain name as the stage declares it (distributionDomain) as one of its names', () => {
+    // Assess
+    expect(definition.domainNames).toEqual([expect.stringMatching(/^localhost:\d+$/)]);
+  });
+
+  it('serves its own address, and the distribution\'s domain name in any letter case (DNS names are case-insensitive)', async () => {
+    // Prepare
+    const [alias = ''] = definition.domainNames ?? [];
+    // Act
+    const own = await get('/posts/hello-world.html');
+    const named = await get('/posts/hello-world.html', { host: alias.toUpperCase() });
+    // Assess
+    expect([own.status, named.status]).toEqual([200, 200]);
+  });
+
+  // "If you create the DNS record but don't add the CNAME in your CloudFront distribution configuration, then the
+  // request returns a 403 error" (HTTP 403 status code (Permission Denied), "Alternate CNAME is incorrectly configured").
+  it.each([
+    ['another site', 'evil.example'],
+    ['its own address with a path appended', '127.0.0.1:8080/premium/'],
+    ['its own host on another port', '127.0.0.1:1'],
+  ])('answers 403 to a Host that is not one of its names (%s), without asking the origin', async (_case, host) => {
+    // Prepare
+    const callsBefore = source.calls.length;
+    // Act
+    const reply = await get('/posts/hello-world.html', { host });
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(reply.body.toString()).not.toContain(POST);
+    expect(source.calls.length).toBe(callsBefore);
+  });
+
+  it('answers 403 to an HTTP/1.0 request without a Host: it names no distribution', async () => {
+    // Act
+    const { statusLine } = await sendRaw(edge.url, 'GET /posts/hello-world.html HTTP/1.0\r\n\r\n');
+    // Assess
+    expect(statusLine).toBe('HTTP/1.1 403 Forbidden');
+  });
+
+  // What CloudFront in front of S3 answers; never a 5xx, whatever the path.
+  it.each<[string, string, number]>([
+    // CloudFront matches path patterns after RFC 3986 normalisation, which keeps empty segments, and sends the raw
+    // path on: no behaviour matches `//premium/x`, so the content bucket is asked for the key `/premium/x`, and a
+    // missing key in a bucket CloudFront may list is S3's 404.
+    ['//premium/x, unsigned', '//premium/x', 404],
+    // The thumbnails bucket only lets CloudFront read (no s3:ListBucket): a missing key is S3's 403.
+    ['/thumbnails//w480.webp', '/thumbnails//w480.webp', 403],
+    ['///', '///', 404],
+    // S3 decodes %2F into the key's slash.
+    ['encoded slashes: /posts%2F%2Fhello-world.html', '/posts%2F%2Fhello-world.html', 404],
+    ['an encoded NUL: /posts/a%00b.html', '/posts/a%00b.html', 404],
+    ['an encoded dot-dot segment: /premium/%2e%2e/x', '/premium/%2e%2e/x', 400],
+    ['a dot segment: /posts/./hello-world.html', '/posts/./hello-world.html', 400],
+    ['invalid percent-encoding: /posts/%zz.html', '/posts/%zz.html', 400],
+    ['a lone UTF-8 continuation byte: /posts/%80.html', '/posts/%80.html', 400],
+    // S3's KeyTooLongError (400) for a key over 1,024 bytes.
+    ['a key over 1,024 bytes', `/posts/${'a'.repeat(1_020)}`, 400],
+    // "The maximum length of this URL is 8192 bytes", else 413 (Request and response behavior for Amazon S3 origins).
+    ['a URL over 8,192 bytes', `/posts/${'a'.repeat(8_200)}`, 413],
+  ])('answers %s with %i', async (_case, path, status) => {
+    // Act
+    const reply = await get(path);
+    // Assess
+    expect(reply.status).toBe(status);
+  });
+
+  it.each(['OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND'])(
+    'answers %s, which the behaviour\'s AllowedMethods do not list, with CloudFront\'s 403', async (method) => {
+      // Act
+      const reply = await send(edge.url, '/index.html', method);
+      // Assess
+      expect(reply.status).toBe(403);
+      expect(reply.headers['x-frame-options']).toBe('DENY');
+      expect(reply.body.toString()).not.toContain(INDEX);
+    });
+
+  it('answers CONNECT with 403, or 400 when its target is not a path, instead of dropping the connection', async () => {
+    // Prepare
+    const { host } = new URL(edge.url);
+    // Act
+    const toPath = await sendRaw(edge.url, `CONNECT /index.html HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    const toAuthority = await sendRaw(edge.url, `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    // Assess
+    expect(toPath.statusLine).toBe('HTTP/1.1 403 Forbidden');
+    expect(toAuthority.statusLine).toBe('HTTP/1.1 400 Bad Request');
+  });
+
+  it('answers a method that is not HTTP with 400, and headers over CloudFront\'s 20,480 bytes with 413', async () => {
+    // Prepare
+    const { host } = new URL(edge.url);
+    // Act
+    const garbage = await sendRaw(edge.url, `FROB /index.html HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    const huge = await sendRaw(edge.url, `GET /index.html HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'b'.repeat(21_000)}\r\n\r\n`);
+    // Assess
+    expect(garbage.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(huge.statusLine).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+
+  it('answers a GET with a body with 403: "If a viewer GET request includes a body, CloudFront returns ... 403"', async () => {
+    // Act
+    const reply = await new Promise<number>((resolve, reject) => {
+      const headers = { 'content-type': 'text/plain', 'content-length': '6' };
+      const request = http.request(`${edge.url}/index.html`, { method: 'GET', headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end('a body');
+    });
+    // Assess
+    expect(reply).toBe(403);
   });
 });
 
@@ -631,5 +767,159 @@ describe('edgeFromConfig refuses what it cannot emulate', () => {
       compress: false,
       trustedKeyGroups: ['PremiumKeyGroup'],
     });
+  });
+});
+
+describe('local edge: the Host header never widens a signed URL or cookie', () => {
+  // The policy's Resource is matched against "the CloudFront URL that you would use to access the file" (Create a
+  // signed URL using a custom policy): the distribution's domain name or an alternate domain name (CNAME).
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const keyPairId = 'serverless-blog-local-premium-public-key';
+  const keys = new Map([[keyPairId, pair.publicKey]]);
+  const ALIAS = 'blog.localhost';
+  const premium = { id: 'premium', bucket: 'premium', keyPrefix: '', missingKeyStatus: 403 } as const;
+  let edge: RunningEdge;
+  let own = ''; // host:port of the edge
+
+  beforeAll(async () => {
+    const source = memorySource({
+      site: { 'index.html': object(INDEX, 'text/html') },
+      premium: {
+        'premium/folderA/a.txt': object('folder A', 'text/plain'),
+        'premium/folderB/b.txt': object('folder B', 'text/plain'),
+      },
+    });
+    const viewerAuth = (request: Parameters<typeof verifySignedRequest>[0]) =>
+      verifySignedRequest(request, { keys }) ? { allow: true as const } : { allow: false as const, status: 403 };
+    edge = await startEdge({
+      host: '127.0.0.1',
+      port: 0,
+      source,
+      log: jest.fn(),
+      definition: {
+        domainNames: [ALIAS],
+        defaultBehaviour: behaviour('*', 'site'),
+        behaviours: [behaviour('premium/*', 'premium', { origin: premium, trustedKeyGroups: ['PremiumKeyGroup'], viewerAuth })],
+        errorResponses: [],
+      },
+    });
+    own = new URL(edge.url).host;
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+  });
+
+  const inAnHour = () => Math.floor(Date.now() / 1000) + 3_600;
+  const folderPolicy = (base: string, folder: string) =>
+    JSON.stringify({ Statement: [{ Resource: `${base}/premium/${folder}/*`, Condition: { DateLessThan: { 'AWS:EpochTime': inAnHour() } } }] });
+  const cookieHeader = (base: string, folder: string) =>
+    Object.entries(getSignedCookies({ keyPairId, privateKey, policy: folderPolicy(base, folder) }))
+      .map(([name, value]) => `${name}=${String(value)}`).join('; ');
+  const pathOf = (url: string) => url.slice(url.indexOf('/', url.indexOf('//') + 2));
+
+  it('cookies for folderA open folderA, and not folderB with a Host that makes the URL begin with folderA', async () => {
+    // Prepare: cookies for http://<edge>/premium/folderA/*, the way the signed-URL function issues them
+    const cookie = cookieHeader(edge.url, 'folderA');
+    // Act
+    const folderA = await send(edge.url, '/premium/folderA/a.txt', 'GET', { cookie });
+    const crafted = await send(edge.url, '/premium/folderB/b.txt', 'GET', { cookie, host: `${own}/premium/folderA/` });
+    const craftedFolderA = await send(edge.url, '/premium/folderA/a.txt', 'GET', { cookie, host: `${own}/premium/folderA/` });
+    // Assess
+    expect([folderA.status, folderA.body.toString()]).toEqual([200, 'folder A']);
+    expect(crafted.status).toBe(403);
+    expect(crafted.body.toString()).not.toContain('folder B');
+    expect(craftedFolderA.status).toBe(403);
+  });
+
+  it('a custom-policy signed URL for folderA/* does not open folderB under a crafted Host', async () => {
+    // Prepare
+    const signed = getSignedUrl({ url: `${edge.url}/premium/folderB/b.txt`, keyPairId, privateKey, policy: folderPolicy(edge.url, 'folderA') });
+    // Act
+    const honest = await send(edge.url, pathOf(signed));
+    const crafted = await send(edge.url, pathOf(signed), 'GET', { host: `${own}/premium/folderA/` });
+    // Assess
+    expect(honest.status).toBe(403);
+    expect(crafted.status).toBe(403);
+    expect(crafted.body.toString()).not.toContain('folder B');
+  });
+
+  it('a URL signed for one of its names opens the file under that name only, as CloudFront does', async () => {
+    // Prepare: a canned policy names the exact URL, host included
+    const signed = getSignedUrl({ url: `${edge.url}/premium/folderA/a.txt`, keyPairId, privateKey, dateLessThan: inAnHour() * 1000 });
+    // Act
+    const underOwn = await send(edge.url, pathOf(signed));
+    const underAlias = await send(edge.url, pathOf(signed), 'GET', { host: ALIAS });
+    // Assess
+    expect(underOwn.status).toBe(200);
+    expect(underAlias.status).toBe(403);
+  });
+
+  it('cookies for the alternate domain name open the folder under it (Host compared case-insensitively)', async () => {
+    // Prepare
+    const cookie = cookieHeader(`http://${ALIAS}`, 'folderA');
+    // Act
+    const reply = await send(edge.url, '/premium/folderA/a.txt', 'GET', { cookie, host: ALIAS.toUpperCase() });
+    const otherFolder = await send(edge.url, '/premium/folderB/b.txt', 'GET', { cookie, host: ALIAS });
+    // Assess
+    expect([reply.status, reply.body.toString()]).toEqual([200, 'folder A']);
+    expect(otherFolder.status).toBe(403);
+  });
+});
+
+describe('the S3 origin adapter on the local S3 (s3rver)', () => {
+  function adapter() {
+    const sent: unknown[] = [];
+    const client = { send: (command: unknown) => Promise.reject(new Error(`asked: ${String(sent.push(command))}`)) };
+    return { source: s3ObjectSource(client as unknown as S3Client), sent };
+  }
+
+  it.each([
+    ['an empty first segment', '/premium/x'],
+    ['an empty segment', 'thumbnails//w480.webp'],
+    ['a dot segment', 'posts/./a.html'],
+    ['a dot-dot segment', 'premium/../other-bucket/x'],
+    ['a NUL', 'posts/a\0b.html'],
+    ['a file name longer than the filesystem allows', `posts/${'a'.repeat(240)}`],
+    ['a directory name longer than the filesystem allows', `${'d'.repeat(256)}/a.html`],
+  ])('answers a key with %s as missing, without asking s3rver', async (_case, key) => {
+    // Prepare
+    const { source, sent } = adapter();
+    // Act
+    const result = await source.get('bucket', key);
+    // Assess
+    expect(result).toEqual({ kind: 'not-found' });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('asks s3rver for keys it can hold, a folder key with its trailing slash included', () => {
+    // Act + Assess
+    expect(['posts/hello.html', 'premium/videos/intro/', 'a b+c%.txt', `posts/${'a'.repeat(200)}`].map(localS3CanHold))
+      .toEqual([true, true, true, true]);
+  });
+
+  it('logs an origin failure that is not the viewer\'s on one line, without a stack', async () => {
+    // Prepare: the SDK's error when s3rver answers something that is not S3's XML
+    const lines: unknown[][] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(args));
+    const error = new Error('@aws-sdk XML parse error: unexpected content.\n  Deserialization error: to see the raw response, …');
+    const edge = await startEdge({
+      host: '127.0.0.1',
+      port: 0,
+      source: { get: () => Promise.reject(error) },
+      definition: { defaultBehaviour: behaviour('*', 'site'), behaviours: [], errorResponses: [] },
+    });
+    try {
+      // Act
+      const reply = await send(edge.url, '/index.html');
+      // Assess
+      expect(reply.status).toBe(502);
+      expect(lines).toEqual([[expect.stringMatching(/^\[edge\] origin site failed for site\/index\.html: Error: @aws-sdk XML parse error: unexpected content\. Deserialization error/)]]);
+      expect(String(lines[0]?.[0])).not.toContain('\n');
+    } finally {
+      spy.mockRestore();
+      await edge.close();
+    }
   });
 });

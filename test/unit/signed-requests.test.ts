@@ -21,6 +21,7 @@ function request(url: string, extra: Partial<ViewerRequest> = {}): ViewerRequest
   const parsed = new URL(url);
   return {
     method: 'GET',
+    domain: parsed.host,
     rawPath: parsed.pathname,
     query: parsed.searchParams,
     headers: { host: parsed.host },
@@ -118,6 +119,17 @@ describe('signed cookies', () => {
     expect(allowed(request(`http://${HOST}/premium/videos/intro/index.m3u8`, { headers: { host: HOST, cookie: header } }))).toBe(true);
     expect(allowed(request(`http://${HOST}/premium/videos/intro/seg-1.ts`, { headers: { host: HOST, cookie: header } }))).toBe(true);
     expect(allowed(request(`http://${HOST}/premium/videos/other/index.m3u8`, { headers: { host: HOST, cookie: header } }))).toBe(false);
+  });
+
+  it('are matched against the distribution name the edge resolved, never the Host header the viewer sent', () => {
+    // Prepare: a Host header that would make the URL read http://<edge>/premium/videos/intro//premium/videos/other/…
+    const crafted = { host: `${HOST}/premium/videos/intro/`, cookie: header };
+    // Act
+    const other = allowed(request(`http://${HOST}/premium/videos/other/index.m3u8`, { headers: crafted }));
+    const own = allowed(request(`http://${HOST}/premium/videos/intro/index.m3u8`, { headers: crafted }));
+    // Assess
+    expect(other).toBe(false);
+    expect(own).toBe(true);
   });
 
   it('are refused once expired or with a changed policy', () => {
