@@ -108,7 +108,7 @@ describe('the blog in a real browser', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     problems = watchConsole(page);
-  });
+  }, 60_000); // Chromium's first start on a busy 2-core machine takes longer than jest's 5 s default
 
   afterAll(async () => {
     await browser?.close();
