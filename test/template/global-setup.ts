@@ -1,13 +1,18 @@
 /**
- * Builds the prod CloudFormation template once per test run: `sls package --stage prod --package .local/template/prod`.
- * Offline and without AWS credentials; the template tests then read the JSON it writes.
+ * Builds each template of TEMPLATE_BUILDS once per test run, e.g. `sls package --stage prod --package
+ * .local/template/prod`. Offline and without AWS credentials; the template tests then read the JSON it writes.
+ * One at a time: every `sls package` of this service builds in the same esbuild work folder (`.esbuild/`) and removes
+ * it when done, so two at once would zip each other's half-built bundles.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { PACKAGE_DIR, ROOT } from './template';
+import { packageDir, ROOT, TEMPLATE_BUILDS, type TemplateBuild } from './template';
 
-/** Packaging took 3 s here; functions with an external `sharp` make the esbuild plugin run npm in its build folder. */
+/**
+ * Per build. One took 80-110 s on this shared 2-core machine (esbuild ~40 s, npm for the external `sharp` ~25 s, zips
+ * ~20 s).
+ */
 const TIME_LIMIT_MS = Number(process.env.TEMPLATE_PACKAGE_TIMEOUT_MS ?? 240_000);
 
 function packageEnv(): NodeJS.ProcessEnv {
@@ -29,9 +34,17 @@ function packageEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs sls in its own process group, so the time limit also ends the npm it may start. */
-function runPackage(): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function runPackage(build: TemplateBuild): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   const sls = require.resolve('osls/bin/serverless.js');
-  const args = [sls, 'package', '--stage', 'prod', '--package', path.relative(ROOT, PACKAGE_DIR)];
+  const args = [
+    sls,
+    'package',
+    '--stage',
+    build.stage,
+    ...build.params.map((param) => `--param=${param}`),
+    '--package',
+    path.relative(ROOT, packageDir(build.name)),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: packageEnv(), detached: true });
     let output = '';
@@ -54,15 +67,18 @@ function runPackage(): Promise<{ code: number | null; output: string; timedOut: 
   });
 }
 
-export default async function globalSetup(): Promise<void> {
-  // A failed build must not leave the previous run's template for the tests to read.
-  rmSync(PACKAGE_DIR, { recursive: true, force: true });
+async function packageBuild(build: TemplateBuild): Promise<void> {
   const started = Date.now();
-  const { code, output, timedOut } = await runPackage();
+  const { code, output, timedOut } = await runPackage(build);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (timedOut) {
-    throw new Error(`sls package did not finish within ${TIME_LIMIT_MS / 1000} s; its output:\n${output}`);
-  }
-  if (code !== 0) throw new Error(`sls package failed (exit ${String(code)}) after ${seconds} s; its output:\n${output}`);
-  console.log(`\nprod template packaged in ${seconds} s (${path.relative(ROOT, PACKAGE_DIR)})`);
+  const what = `sls package of the ${build.name} template`;
+  if (timedOut) throw new Error(`${what} did not finish within ${TIME_LIMIT_MS / 1000} s; its output:\n${output}`);
+  if (code !== 0) throw new Error(`${what} failed (exit ${String(code)}) after ${seconds} s; its output:\n${output}`);
+  console.log(`\n${build.name} template packaged in ${seconds} s (${path.relative(ROOT, packageDir(build.name))})`);
+}
+
+export default async function globalSetup(): Promise<void> {
+  // A failed build must not leave the previous run's templates for the tests to read.
+  for (const build of TEMPLATE_BUILDS) rmSync(packageDir(build.name), { recursive: true, force: true });
+  for (const build of TEMPLATE_BUILDS) await packageBuild(build);
 }

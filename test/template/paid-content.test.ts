@@ -3,7 +3,7 @@
  * stage's key group, the premium bucket is readable only by the distribution, every paid-content function holds
  * exactly the permissions its flow needs, the sign-up trigger is wired, and no key material sits in the template.
  */
-import { asArray, isObject, referencedIds, subString, Template, type JsonObject, type PolicyStatement } from './template';
+import { asArray, isObject, referencedIds, subString, Template, templateFile, type JsonObject, type PolicyStatement } from './template';
 
 const template = Template.load();
 const distribution = template.properties('ContentDistribution', 'AWS::CloudFront::Distribution').DistributionConfig as JsonObject;
@@ -76,6 +76,17 @@ describe('PremiumBucket policy', () => {
     expect(conditional?.[0]).toBe('PremiumViaS3');
     expect(conditional?.[1]).toEqual({ Ref: 'AWS::NoValue' });
     expect(conditional?.[2]).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:GetObject' });
+  });
+
+  it('leaves the deny out only when the delivery parameter says s3, which defaults to the stage param', () => {
+    const signedUrl = functionByHandler('functions/signed-url/handler.handler');
+    expect(template.json.Conditions?.PremiumViaS3).toEqual({ 'Fn::Equals': [{ Ref: 'PremiumDelivery' }, 's3'] });
+    expect(template.parameter('PremiumDelivery')).toMatchObject({ Default: 'cloudfront', AllowedValues: ['cloudfront', 's3'] });
+    expect(template.functionEnvironment(signedUrl).PREMIUM_DELIVERY).toBe('cloudfront');
+
+    const switched = Template.load(templateFile('dev-all-switches'));
+    expect(switched.parameter('PremiumDelivery').Default).toBe('s3');
+    expect(switched.functionEnvironment(signedUrl).PREMIUM_DELIVERY).toBe('s3');
   });
 });
 

@@ -1,14 +1,43 @@
 /**
- * Reads the packaged prod template (written by ./global-setup.ts) and answers the questions the template tests ask:
- * resources by type or logical id, outputs, which resources a value references, and every IAM policy statement.
+ * Reads the packaged templates (written by ./global-setup.ts; the prod one unless told otherwise) and answers the
+ * questions the template tests ask: resources by type or logical id, outputs, which resources a value references, and
+ * every IAM policy statement.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** One `sls package` of the template tests: a stage the README documents, with the stage params it overrides. */
+export interface TemplateBuild {
+  /** Folder under .local/template/, and the name the tests report. */
+  name: string;
+  stage: string;
+  /** `--param=<name>=<value>` overrides. */
+  params: string[];
+}
+
+/**
+ * The stages the README documents: dev and prod as they are, and dev with every optional switch on (premium files as
+ * presigned S3 URLs, S3 Transfer Acceleration for uploads, AVIF thumbnails beside WebP). Not prod with the switches:
+ * prod locks premium URLs to the viewer's IP, which S3 delivery cannot do (functions/signed-url/config.ts).
+ */
+export const TEMPLATE_BUILDS: readonly TemplateBuild[] = [
+  { name: 'prod', stage: 'prod', params: [] },
+  { name: 'dev', stage: 'dev', params: [] },
+  {
+    name: 'dev-all-switches',
+    stage: 'dev',
+    params: ['premiumDelivery=s3', 'uploadAcceleration=true', 'thumbnailFormats=webp,avif'],
+  },
+];
+
 /** `sls package --package` target; our own folder, because `.serverless/` belongs to whoever deploys. */
-export const PACKAGE_DIR = path.join(ROOT, '.local', 'template', 'prod');
-export const TEMPLATE_FILE = path.join(PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+export const packageDir = (build: string): string => path.join(ROOT, '.local', 'template', build);
+export const templateFile = (build: string): string =>
+  path.join(packageDir(build), 'cloudformation-template-update-stack.json');
+export const PACKAGE_DIR = packageDir('prod');
+export const TEMPLATE_FILE = templateFile('prod');
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -26,7 +55,16 @@ export interface CfnOutput {
   Description?: string;
 }
 
+export interface CfnParameter {
+  Type: string;
+  Default?: Json;
+  AllowedValues?: Json[];
+  Description?: string;
+}
+
 export interface CfnTemplate {
+  Parameters?: Record<string, CfnParameter>;
+  Conditions?: Record<string, Json>;
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, CfnOutput>;
 }
@@ -151,6 +189,20 @@ export class Template {
 
   outputs(): Record<string, CfnOutput> {
     return this.json.Outputs ?? {};
+  }
+
+  /** A template parameter by name; throws (failing the test) when it is missing. */
+  parameter(name: string): CfnParameter {
+    const parameter = this.json.Parameters?.[name];
+    if (!parameter) throw new Error(`The template has no parameter ${name}`);
+    return parameter;
+  }
+
+  /** The environment variables of a function. */
+  functionEnvironment(functionLogicalId: string): JsonObject {
+    const environment = this.properties(functionLogicalId, 'AWS::Lambda::Function').Environment;
+    const variables = isObject(environment) ? environment.Variables : undefined;
+    return isObject(variables) ? variables : {};
   }
 
   /** The statements of a resource-based policy (bucket policy, …) in `PolicyDocument`. */

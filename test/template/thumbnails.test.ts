@@ -4,7 +4,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { asArray, isObject, PACKAGE_DIR, referencedIds, s3ArnTarget, subString, Template, type PolicyStatement } from './template';
+import {
+  asArray,
+  isObject,
+  PACKAGE_DIR,
+  referencedIds,
+  s3ArnTarget,
+  subString,
+  Template,
+  templateFile,
+  type PolicyStatement,
+} from './template';
 
 const template = Template.load();
 
@@ -172,9 +182,18 @@ describe('uploads bucket', () => {
     expect(bucket.AccelerateConfiguration).toEqual({
       'Fn::If': ['UploadAccelerationEnabled', { AccelerationStatus: 'Enabled' }, { Ref: 'AWS::NoValue' }],
     });
-    expect((template.json as { Conditions?: Record<string, unknown> }).Conditions?.UploadAccelerationEnabled).toEqual({
-      'Fn::Equals': ['false', 'true'],
+    // Decided by CloudFormation from the template parameter, whose default is the stage param.
+    expect(template.json.Conditions?.UploadAccelerationEnabled).toEqual({
+      'Fn::Equals': [{ Ref: 'UploadAcceleration' }, 'true'],
     });
+    expect(template.parameter('UploadAcceleration')).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
+    expect(template.functionEnvironment(UPLOAD_URL_FUNCTION).S3_TRANSFER_ACCELERATION).toBe('false');
+  });
+
+  it('turns it on, for the bucket and the presigner alike, with --param=uploadAcceleration=true', () => {
+    const switched = Template.load(templateFile('dev-all-switches'));
+    expect(switched.parameter('UploadAcceleration').Default).toBe('true');
+    expect(switched.functionEnvironment(UPLOAD_URL_FUNCTION).S3_TRANSFER_ACCELERATION).toBe('true');
   });
 });
 
