@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { boolEnv, intEnv } from './env';
 
 /**
@@ -43,6 +44,8 @@ export const sesv2Config = () =>
 export const sesv2 = once(() => new SESv2Client(sesv2Config()));
 
 export const sns = once(() => new SNSClient({}));
+
+export const sqs = once(() => new SQSClient({}));
 
 /**
  * The client that signs browser uploads. With S3_TRANSFER_ACCELERATION the form posts to

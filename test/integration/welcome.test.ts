@@ -19,7 +19,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { welcomeBatchHandler } from '../../functions/welcome/batch';
 import { SesMailer } from '../../functions/welcome/mailer';
 import type { Mailer } from '../../functions/welcome/welcome';
-import { lambdaContext, streamRecord } from '../support/subscriptions';
+import { lambdaContext, RecordingDeadLetters, streamRecord } from '../support/subscriptions';
 import { apiUrl, dynamodb, ports, sesUrl } from './local';
 
 jest.setTimeout(60_000);
@@ -204,6 +204,7 @@ describe('subscribe → welcome mail', () => {
       store: new DynamoDbSubscriberStore(DynamoDBDocumentClient.from(dynamodb), SUBSCRIBERS_TABLE),
       settings: { unsubscribeBaseUrl: `${apiUrl}/subscriptions`, siteUrl: 'http://127.0.0.1/' },
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY_TABLE, awsSdkV3Client: dynamodb }),
+      deadLetters: new RecordingDeadLetters(),
       idempotencyTtlSeconds: 3600,
     });
     const records = addresses.map((email) =>
