@@ -45,7 +45,11 @@ export const sesv2 = once(() => new SESv2Client(sesv2Config()));
 
 export const sns = once(() => new SNSClient({}));
 
-export const sqs = once(() => new SQSClient({}));
+/**
+ * Requests go to the client's endpoint, not to the queue URL's host: on AWS both are the regional SQS endpoint; the
+ * local SQS names its queues `sqs.<region>.localhost`, a host that does not resolve everywhere.
+ */
+export const sqs = once(() => new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 /**
  * The client that signs browser uploads. With S3_TRANSFER_ACCELERATION the form posts to

@@ -4,7 +4,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { logger } from '../lib/logger';
 import type { SubscriberStore, WelcomeOutcome } from '../lib/subscribers';
 import { welcomeDelivery } from './deliver';
-import { MalformedRecordError, parseStreamRecord, type Mailer, type WelcomeSettings } from './welcome';
+import { failureReason, MalformedRecordError, parseStreamRecord, type Mailer, type WelcomeSettings } from './welcome';
 
 /** Where a record that can never become a mail is kept, with the reason (the WelcomeFailuresQueue). */
 export interface DeadLetters {
@@ -47,7 +47,13 @@ export function welcomeBatchHandler(
       return 'dead-lettered';
     }
     if (job === undefined) return 'ignored';
-    const { outcome } = await delivery.deliver(job);
+    let outcome;
+    try {
+      ({ outcome } = await delivery.deliver(job));
+    } catch (error) {
+      logger.warn('welcome mail failed, to be retried', { subscriptionId: job.subscriptionId, reason: failureReason(error) });
+      throw error;
+    }
     // Records run in parallel: the id goes on the line itself, not as a logger-wide key.
     logger.info('welcome mail', {
       subscriptionId: job.subscriptionId,
