@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { boolEnv, intEnv } from './env';
 
 /**
@@ -43,6 +44,12 @@ export const sesv2Config = () =>
 export const sesv2 = once(() => new SESv2Client(sesv2Config()));
 
 export const sns = once(() => new SNSClient({}));
+
+/**
+ * Requests go to the client's endpoint, not to the queue URL's host: on AWS both are the regional SQS endpoint; the
+ * local SQS names its queues `sqs.<region>.localhost`, a host that does not resolve everywhere.
+ */
+export const sqs = once(() => new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 /**
  * The client that signs browser uploads. With S3_TRANSFER_ACCELERATION the form posts to

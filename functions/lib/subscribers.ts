@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  paginateScan,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 
 /**
  * One subscriber, keyed by the normalised address so that a second subscribe of the same address is the same item.
@@ -14,7 +21,21 @@ export interface Subscriber {
   createdAt: string;
 }
 
-export type WelcomeOutcome = { status: 'sent'; messageId: string } | { status: 'rejected'; reason: string };
+/**
+ * What became of a subscription's welcome mail. `failed` is the outcome of the latest attempt: `permanent` when SES
+ * refused this message for good (no retry), else transient (the event source retries until the record age limit;
+ * `npm run redrive -- --stage <stage> welcome` resends what is still failed after that).
+ */
+export type WelcomeOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'failed'; reason: string; permanent: boolean };
+
+/** A subscriber the welcome redrive looks at (scripts/redrive.ts). */
+export interface WelcomeCandidate extends Subscriber {
+  welcomeStatus?: string;
+  welcomeDetail?: string;
+  welcomeAt?: string;
+}
 
 /** The port the subscription flows talk to; DynamoDbSubscriberStore is the adapter. */
 export interface SubscriberStore {
@@ -22,7 +43,10 @@ export interface SubscriberStore {
   add(subscriber: Subscriber): Promise<boolean>;
   /** Removes the subscriber with this unsubscribe token; false when no subscriber has it. */
   removeByToken(token: string): Promise<boolean>;
-  /** Notes what became of the welcome mail on the subscriber (a MODIFY, which the stream filter ignores). */
+  /**
+   * Notes what became of the welcome mail on the subscriber (a MODIFY, which the stream filter ignores). A failure
+   * never overwrites `sent`: a redrive and a stream retry may finish in either order.
+   */
   recordWelcome(email: string, subscriptionId: string, outcome: WelcomeOutcome, at: Date): Promise<void>;
 }
 
@@ -83,25 +107,48 @@ export class DynamoDbSubscriberStore implements SubscriberStore {
   }
 
   async recordWelcome(email: string, subscriptionId: string, outcome: WelcomeOutcome, at: Date): Promise<void> {
-    const detail = outcome.status === 'sent' ? outcome.messageId : outcome.reason;
+    const sent = outcome.status === 'sent';
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { email },
-          UpdateExpression: 'SET welcomeStatus = :status, welcomeDetail = :detail, welcomeAt = :at',
+          UpdateExpression: sent
+            ? 'SET welcomeStatus = :status, welcomeDetail = :detail, welcomeAt = :at REMOVE welcomeFailure'
+            : 'SET welcomeStatus = :status, welcomeDetail = :detail, welcomeAt = :at, welcomeFailure = :failure',
           // Only the subscription this mail was for: not a newer one, and never re-create an unsubscribed item.
-          ConditionExpression: 'subscriptionId = :id',
+          ConditionExpression: sent
+            ? 'subscriptionId = :id'
+            : 'subscriptionId = :id AND (attribute_not_exists(welcomeStatus) OR welcomeStatus <> :sent)',
           ExpressionAttributeValues: {
             ':status': outcome.status,
-            ':detail': detail.slice(0, 500),
+            ':detail': (sent ? outcome.messageId : outcome.reason).slice(0, 500),
             ':at': at.toISOString(),
             ':id': subscriptionId,
+            ...(sent ? {} : { ':sent': 'sent', ':failure': outcome.permanent ? 'permanent' : 'transient' }),
           },
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Subscribers whose welcome may need a redrive: the latest attempt failed, or no attempt is recorded on an item
+   * created before `unmarkedBefore` (the event source gave up on it without the function noting anything, e.g. a
+   * timeout). A Scan: the redrive is a rare operator run over a blog's subscriber list.
+   */
+  async *welcomeCandidates(unmarkedBefore: Date): AsyncGenerator<WelcomeCandidate> {
+    for await (const page of paginateScan(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'welcomeStatus = :failed OR (attribute_not_exists(welcomeStatus) AND createdAt < :before)',
+        ExpressionAttributeValues: { ':failed': 'failed', ':before': unmarkedBefore.toISOString() },
+      },
+    )) {
+      for (const item of page.Items ?? []) yield item as WelcomeCandidate;
     }
   }
 }

@@ -1,51 +1,74 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../lib/logger';
 import type { SubscriberStore, WelcomeOutcome } from '../lib/subscribers';
-import { parseStreamRecord, sendWelcome, type Mailer, type WelcomeJob, type WelcomeSettings } from './welcome';
+import { welcomeDelivery } from './deliver';
+import { failureReason, MalformedRecordError, parseStreamRecord, type Mailer, type WelcomeSettings } from './welcome';
+
+/** Where a record that can never become a mail is kept, with the reason (the WelcomeFailuresQueue). */
+export interface DeadLetters {
+  put(record: DynamoDBRecord, reason: string): Promise<void>;
+}
 
 export interface WelcomeBatchDeps {
   mailer: Mailer;
   store: SubscriberStore;
   settings: WelcomeSettings;
   persistenceStore: BasePersistenceLayer;
+  deadLetters: DeadLetters;
   /** How long a sent mail is remembered; longer than the stream's 24 h retention, so no replay can resend it. */
   idempotencyTtlSeconds: number;
 }
 
 /**
- * The welcome batch: each record is parsed, then sent once per subscription — Powertools idempotency keyed by
- * `subscriptionId` remembers each sent mail, so a retried batch (a failed sibling, a timeout, bisection) skips the
- * records that already went out. Records that fail are reported in `batchItemFailures`; the rest are not retried.
+ * The welcome batch: each record is parsed, then delivered once per subscription (deliver.ts). Only transient send
+ * failures are reported in `batchItemFailures`, so the event source retries those alone, until the record age limit;
+ * a permanent SES refusal is noted on the subscriber, and a record that cannot be read goes to the dead letters with
+ * its reason — neither is retried, as no retry could succeed.
  */
 export function welcomeBatchHandler(
   deps: WelcomeBatchDeps,
 ): (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse> {
+  // A batch whose every record failed (SES down) is reported record by record, not thrown: a thrown batch would be
+  // bisected into many smaller invocations that fail the same way (bisection is for a record that crashes or hangs
+  // the function; "Error handling for DynamoDB event sources", Lambda developer guide).
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: 'subscriptionId',
-    expiresAfterSeconds: deps.idempotencyTtlSeconds,
-    throwOnNoIdempotencyKey: true,
-  });
-  const sendOnce = makeIdempotent(
-    async (job: WelcomeJob): Promise<WelcomeOutcome> => sendWelcome(job, deps),
-    { persistenceStore: deps.persistenceStore, config: idempotencyConfig },
-  );
+  const delivery = welcomeDelivery(deps);
 
-  const recordHandler = async (record: DynamoDBRecord): Promise<WelcomeOutcome | 'ignored'> => {
-    const job = parseStreamRecord(record);
+  const recordHandler = async (record: DynamoDBRecord): Promise<WelcomeOutcome | 'ignored' | 'dead-lettered'> => {
+    let job;
+    try {
+      job = parseStreamRecord(record);
+    } catch (error) {
+      if (!(error instanceof MalformedRecordError)) throw error;
+      await deps.deadLetters.put(record, error.message);
+      logger.error('malformed record dead-lettered', { sequenceNumber: record.dynamodb?.SequenceNumber, reason: error.message });
+      return 'dead-lettered';
+    }
     if (job === undefined) return 'ignored';
-    const outcome = await sendOnce(job);
+    let outcome;
+    try {
+      ({ outcome } = await delivery.deliver(job));
+    } catch (error) {
+      logger.warn('welcome mail failed, to be retried', { subscriptionId: job.subscriptionId, reason: failureReason(error) });
+      throw error;
+    }
     // Records run in parallel: the id goes on the line itself, not as a logger-wide key.
-    logger.info('welcome mail', { subscriptionId: job.subscriptionId, status: outcome.status });
+    logger.info('welcome mail', {
+      subscriptionId: job.subscriptionId,
+      status: outcome.status,
+      ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+    });
     return outcome;
   };
 
   return async (event, context) => {
-    idempotencyConfig.registerLambdaContext(context);
-    const response = await processPartialResponse(event, recordHandler, processor, { context });
+    delivery.registerLambdaContext(context);
+    const response = await processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
     if (response.batchItemFailures.length > 0) {
       logger.warn('records failed', { failed: response.batchItemFailures.length, of: event.Records.length });
     }

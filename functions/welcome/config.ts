@@ -7,6 +7,8 @@ export const config = {
   sender: requireEnv('WELCOME_SENDER'),
   unsubscribeBaseUrl: requireEnv('UNSUBSCRIBE_BASE_URL'),
   siteUrl: requireEnv('SITE_URL'),
+  /** WelcomeFailuresQueue: records that can never become a mail are dead-lettered here with the reason. */
+  failuresQueueUrl: requireEnv('WELCOME_FAILURES_QUEUE_URL'),
   /** The SES account's maximum send rate (per second) in this stage's region: sends are spaced to it. */
   sesMaxSendRate: intEnv('SES_MAX_SEND_RATE', 1, { min: 1, max: 10_000 }),
   /** Two days: more than the stream's 24 h retention plus the event source's record age limit. */

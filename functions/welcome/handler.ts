@@ -1,9 +1,9 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { dynamoDb, dynamoDbClient, sesv2 } from '../lib/clients';
+import { dynamoDb, dynamoDbClient, sesv2, sqs } from '../lib/clients';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { welcomeBatchHandler } from './batch';
 import { config } from './config';
-import { pacedMailer, SesMailer } from './mailer';
+import { pacedMailer, SesMailer, SqsDeadLetters } from './mailer';
 
 /** DynamoDB stream (INSERTs of SubscribersTable) → one welcome mail per subscription, partial batch failures. */
 export const handler = welcomeBatchHandler({
@@ -11,5 +11,6 @@ export const handler = welcomeBatchHandler({
   store: new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable),
   settings: { unsubscribeBaseUrl: config.unsubscribeBaseUrl, siteUrl: config.siteUrl },
   persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() }),
+  deadLetters: new SqsDeadLetters(sqs(), config.failuresQueueUrl),
   idempotencyTtlSeconds: config.idempotencyTtlSeconds,
 });

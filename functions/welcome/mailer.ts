@@ -1,5 +1,8 @@
 import { BadRequestException, MessageRejected, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBRecord } from 'aws-lambda';
 import Bottleneck from 'bottleneck';
+import type { DeadLetters } from './batch';
 import { PermanentSendError, type Mailer, type OutgoingEmail } from './welcome';
 
 /**
@@ -30,8 +33,13 @@ export class SesMailer implements Mailer {
       );
       return { messageId: result.MessageId ?? '' };
     } catch (error) {
-      // MessageRejected: SES will not send this message to this address (e.g. it is on the suppression list).
-      // BadRequestException: the request itself is invalid, i.e. the address; the same record can never succeed.
+      // SES API v2 SendEmail errors (API reference, SendEmail "Errors"): MessageRejected (this message will not be
+      // sent, e.g. invalid content or a suppressed address) and BadRequestException (the input is invalid, i.e. the
+      // address) fail the same way on every retry. The others are transient for this record and retried:
+      // TooManyRequestsException and LimitExceededException (rate, daily quota), and the account-wide
+      // SendingPausedException, AccountSuspendedException, MailFromDomainNotVerifiedException, NotFoundException —
+      // an operator can fix those, after which the retries (or `npm run redrive`) send. So are 5xx, timeouts and
+      // refused connections (an SES outage).
       if (error instanceof MessageRejected || error instanceof BadRequestException) {
         throw new PermanentSendError(`${error.name}: ${error.message}`);
       }
@@ -50,4 +58,33 @@ export class SesMailer implements Mailer {
 export function pacedMailer(mailer: Mailer, sendsPerSecond: number): Mailer {
   const limiter = new Bottleneck({ minTime: Math.ceil(1000 / sendsPerSecond) });
   return { send: (email) => limiter.schedule(() => mailer.send(email)) };
+}
+
+/**
+ * The dead letters of the welcome stream: records that can never become a mail (no address, no subscription id),
+ * written to the WelcomeFailuresQueue with the reason — beside the event source's own on-failure records, told apart
+ * by `condition: MalformedRecord`. The record is kept whole: the queue is the only place left that has it.
+ */
+export class SqsDeadLetters implements DeadLetters {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async put(record: DynamoDBRecord, reason: string): Promise<void> {
+    const message: MalformedRecordMessage = {
+      condition: 'MalformedRecord',
+      reason,
+      timestamp: new Date().toISOString(),
+      record,
+    };
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
+  }
+}
+
+export interface MalformedRecordMessage {
+  condition: 'MalformedRecord';
+  reason: string;
+  timestamp: string;
+  record: DynamoDBRecord;
 }

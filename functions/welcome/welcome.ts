@@ -1,7 +1,6 @@
 import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { SubscriberStore, WelcomeOutcome } from '../lib/subscribers';
 import { renderWelcome, type RenderedEmail } from './template';
 
 /** What the welcome mail needs from a new subscriber item. */
@@ -74,22 +73,15 @@ export function welcomeEmail(job: WelcomeJob, settings: WelcomeSettings): Outgoi
 }
 
 /**
- * Sends one welcome mail and notes the outcome on the subscriber. A permanently refused address is an outcome, not
- * a failure: it is recorded and the record succeeds, so it is not retried. Anything else throws and the record is
- * reported failed (retried by the event source, then sent to the on-failure queue).
+ * A send that failed for a reason that may pass (throttling, SES 5xx, a refused or timed-out connection, an account
+ * paused by the operator): the record is reported failed and the event source retries it.
  */
-export async function sendWelcome(
-  job: WelcomeJob,
-  deps: { mailer: Mailer; store: SubscriberStore; settings: WelcomeSettings; now?: () => Date },
-): Promise<WelcomeOutcome> {
-  let outcome: WelcomeOutcome;
-  try {
-    const { messageId } = await deps.mailer.send(welcomeEmail(job, deps.settings));
-    outcome = { status: 'sent', messageId };
-  } catch (error) {
-    if (!(error instanceof PermanentSendError)) throw error;
-    outcome = { status: 'rejected', reason: error.message };
-  }
-  await deps.store.recordWelcome(job.email, job.subscriptionId, outcome, (deps.now ?? (() => new Date()))());
-  return outcome;
+export class TransientSendError extends Error {
+  override readonly name = 'TransientSendError';
+}
+
+/** A short, loggable reason for a failed send: the SDK's error name and message. */
+export function failureReason(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
+  return String(error).slice(0, 500);
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -46,6 +46,8 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // <name>.pid beside the log: tests that take an emulator down (an SES outage) find it there.
+  if (child.pid !== undefined) writeFileSync(path.join(options.logDir, `${options.name}.pid`), String(child.pid));
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   live.add(child);

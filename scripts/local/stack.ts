@@ -74,6 +74,7 @@ export function localEnv(ports: LocalPorts): Record<string, string> {
     LOCAL_COGNITO_PORT: String(ports.cognito),
     LOCAL_LAMBDA_PORT: String(ports.lambda),
     LOCAL_EDGE_PORT: String(ports.edge),
+    LOCAL_MESSAGING_PORT: String(ports.messaging),
     // The emulators and `sls` run on this machine's Node 20; the functions run on nodejs24.x on AWS.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     SLS_TELEMETRY_DISABLED: '1',

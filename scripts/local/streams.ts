@@ -157,6 +157,34 @@ export interface FailedBatch {
 }
 
 const sequenceOf = (record: DynamoDBRecord): string => record.dynamodb?.SequenceNumber ?? '';
+
+/**
+ * The pause before retry `attempt` (1, 2, …) of a failed batch: 1 s, doubling, at most 5 minutes.
+ *
+ * AWS documents no retry interval for stream event sources — only that a failed batch is retried until it succeeds,
+ * the records expire or exceed MaximumRecordAgeInSeconds, or MaximumRetryAttempts runs out ("Error handling for
+ * DynamoDB event sources" / "Understanding retry behavior in Lambda", Lambda developer guide). The one schedule Lambda
+ * documents for its own retries is exponential from 1 second to at most 5 minutes ("How Lambda handles errors and
+ * retries with asynchronous invocation"); the poller keeps that shape rather than a shortened one, so a count-bounded
+ * mapping cannot pass locally where it would run out on AWS, and an outage is not out-retried in seconds.
+ */
+export function streamRetryDelayMs(attempt: number): number {
+  return Math.min(1_000 * 2 ** Math.max(0, attempt - 1), 300_000);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the stack is stopping). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 const createdSecondsOf = (record: DynamoDBRecord): number => Number(record.dynamodb?.ApproximateCreationDateTime ?? 0);
 
 /**
@@ -164,7 +192,9 @@ const createdSecondsOf = (record: DynamoDBRecord): number => Number(record.dynam
  * bisecting); reported item failures retry from the lowest failed sequence number on (the records before it are
  * done, as AWS checkpoints there); an unknown item id counts as a function error. Retries are bounded by
  * maximumRetryAttempts per batch, records older than maximumRecordAgeInSeconds are dropped, and both end in
- * `onFailure`. Resolves when every record is either delivered or handed to `onFailure`.
+ * `onFailure`. Record age is measured from each record's ApproximateCreationDateTime, as Lambda does, and checked
+ * after the pause, right before each invocation. Resolves when every record is either delivered or handed to
+ * `onFailure`, or — `aborted` — when `signal` aborts (nothing is handed on then: the records are read again).
  */
 export async function deliverBatch(
   records: DynamoDBRecord[],
@@ -176,16 +206,19 @@ export async function deliverBatch(
     invoke: (records: DynamoDBRecord[]) => Promise<InvokeResult>;
     onFailure: (failed: FailedBatch) => Promise<void>;
     nowSeconds?: () => number;
-    /** Pause before a retry (attempt 1, 2, …); AWS backs off too. */
+    /** Pause before a retry (attempt 1, 2, …); AWS backs off too (see streamRetryDelayMs). */
     backoff?: (attempt: number) => Promise<void>;
+    signal?: AbortSignal;
   },
-): Promise<{ invocations: number }> {
+): Promise<{ invocations: number; aborted: boolean }> {
   const now = io.nowSeconds ?? (() => Date.now() / 1000);
   const maxRetries = settings.maximumRetryAttempts < 0 ? Number.POSITIVE_INFINITY : settings.maximumRetryAttempts;
   const work: { records: DynamoDBRecord[]; attempts: number }[] = [{ records, attempts: 0 }];
   let invocations = 0;
   while (work.length > 0) {
     const item = work.shift()!;
+    if (item.attempts > 0) await io.backoff?.(item.attempts);
+    if (io.signal?.aborted) return { invocations, aborted: true };
     if (settings.maximumRecordAgeSeconds >= 0) {
       const expired = item.records.filter((r) => now() - createdSecondsOf(r) > settings.maximumRecordAgeSeconds);
       if (expired.length > 0) {
@@ -194,7 +227,6 @@ export async function deliverBatch(
         if (item.records.length === 0) continue;
       }
     }
-    if (item.attempts > 0) await io.backoff?.(item.attempts);
     invocations += 1;
     const result = await io.invoke(item.records);
     const attempts = item.attempts + 1;
@@ -230,7 +262,7 @@ export async function deliverBatch(
       work.unshift({ records: retry, attempts });
     }
   }
-  return { invocations };
+  return { invocations, aborted: false };
 }
 
 /** The message Lambda sends to a stream's on-failure destination: where the records are, not the records. */
@@ -314,6 +346,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
     : {};
   const log = (message: string) => appendFileSync(options.logFile, `${new Date().toISOString()} ${message}\n`);
   const pollMs = options.pollMs ?? 250;
+  const stopping = new AbortController();
   let stopped = false;
   const loops: Promise<void>[] = [];
 
@@ -380,12 +413,16 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
 
     const deliver = async (batch: { record: DynamoDBRecord; shardId: string }[]) => {
       const shardId = batch[0]!.shardId;
-      const { invocations } = await deliverBatch(
+      const { invocations, aborted } = await deliverBatch(
         batch.map((entry) => entry.record),
         subscription,
         {
           invoke,
-          backoff: (attempt) => new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** (attempt - 1), 2_000))),
+          signal: stopping.signal,
+          backoff: (attempt) => {
+            log(`${subscription.functionKey}: retry ${attempt} in ${streamRetryDelayMs(attempt)} ms`);
+            return pause(streamRetryDelayMs(attempt), stopping.signal);
+          },
           onFailure: async (failed) => {
             const message = failureMessage(failed, { functionArn, streamArn, shardId });
             log(`${subscription.functionKey}: ${failed.records.length} record(s) failed for good (${failed.condition})`);
@@ -393,6 +430,8 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
           },
         },
       );
+      // Stopped mid-retry: no checkpoint, so the next start reads these records again (as a restarted poller would).
+      if (aborted) return;
       log(`${subscription.functionKey}: delivered ${batch.length} record(s) in ${invocations} invocation(s)`);
       const last = batch[batch.length - 1]!;
       checkpoints[`${streamArn}/${last.shardId}`] = sequenceOf(last.record);
@@ -441,7 +480,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
         } catch (error) {
           if (!stopped) log(`${subscription.functionKey}: ${(error as Error).stack ?? String(error)}`);
         }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        await pause(pollMs, stopping.signal);
       }
     };
     log(`${subscription.functionKey}: polling ${streamArn} (batch ${subscription.batchSize}, window ${subscription.batchWindowMs} ms)`);
@@ -451,6 +490,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
   return {
     async stop() {
       stopped = true;
+      stopping.abort();
       await Promise.all(loops);
       for (const client of [dynamodb, streams, lambda, sqs]) client.destroy();
     },

@@ -4,6 +4,7 @@ import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache'
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Subscriber, SubscriberStore, WelcomeOutcome } from '../../functions/lib/subscribers';
 import type { Mailer, OutgoingEmail } from '../../functions/welcome/welcome';
+import type { DeadLetters } from '../../functions/welcome/batch';
 
 export class InMemorySubscriberStore implements SubscriberStore {
   readonly items = new Map<string, Subscriber & { welcome?: WelcomeOutcome }>();
@@ -23,7 +24,18 @@ export class InMemorySubscriberStore implements SubscriberStore {
 
   async recordWelcome(email: string, subscriptionId: string, outcome: WelcomeOutcome): Promise<void> {
     const item = this.items.get(email);
-    if (item?.subscriptionId === subscriptionId) item.welcome = outcome;
+    if (item?.subscriptionId !== subscriptionId) return;
+    // As the DynamoDB adapter's condition: a failure never overwrites `sent`.
+    if (outcome.status === 'failed' && item.welcome?.status === 'sent') return;
+    item.welcome = outcome;
+  }
+}
+
+/** Keeps what the welcome batch dead-letters. */
+export class RecordingDeadLetters implements DeadLetters {
+  readonly letters: { record: DynamoDBRecord; reason: string }[] = [];
+  async put(record: DynamoDBRecord, reason: string): Promise<void> {
+    this.letters.push({ record, reason });
   }
 }
 

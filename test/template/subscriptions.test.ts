@@ -93,10 +93,14 @@ describe('welcome event source', () => {
     expect(patterns).toEqual([{ eventName: ['INSERT'] }]);
   });
 
-  it('reports partial batch failures, bisects, retries a bounded number of times and ages records out', () => {
+  it('reports partial batch failures and bisects a batch that throws as a whole', () => {
     expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mapping.BisectBatchOnFunctionError).toBe(true);
-    expect(mapping.MaximumRetryAttempts).toBe(5);
+  });
+
+  it('retries a failed record until it is an hour old, not a fixed number of times (an SES outage loses no mail)', () => {
+    // -1: no count can run out before the record age limit does, however fast the retries come.
+    expect(mapping.MaximumRetryAttempts).toBe(-1);
     expect(mapping.MaximumRecordAgeInSeconds).toBe(3600);
   });
 
@@ -244,6 +248,8 @@ describe('IAM scope', () => {
       const variables = isObject(env) && isObject(env.Variables) ? env.Variables : {};
       expect(variables.SUBSCRIBERS_TABLE).toEqual({ Ref: 'SubscribersTable' });
       expect(variables.IDEMPOTENCY_TABLE).toEqual({ Ref: 'WelcomeIdempotencyTable' });
+      // Dead letters (records that can never become a mail) go to the mapping's own failures queue.
+      expect(variables.WELCOME_FAILURES_QUEUE_URL).toEqual({ Ref: 'WelcomeFailuresQueue' });
     });
 
     it('paces sends at the account send rate, and a full batch at that rate fits the timeout', () => {

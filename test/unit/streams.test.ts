@@ -1,5 +1,14 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { deliverBatch, failureMessage, matchesPattern, passesFilters, streamSubscriptions, type FailedBatch, type InvokeResult } from '../../scripts/local/streams';
+import {
+  deliverBatch,
+  failureMessage,
+  matchesPattern,
+  passesFilters,
+  streamRetryDelayMs,
+  streamSubscriptions,
+  type FailedBatch,
+  type InvokeResult,
+} from '../../scripts/local/streams';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 import { streamRecord, subscriberItem } from '../support/subscriptions';
 
@@ -94,6 +103,77 @@ describe('stream delivery (as the event source mapping does it)', () => {
     });
     expect(fn.calls).toEqual([]);
     expect(failures).toEqual([expect.objectContaining({ condition: 'RecordAgeExceeded', records: batch })]);
+  });
+
+  describe('retries bounded by record age (maximumRetryAttempts -1, as the welcome mapping)', () => {
+    const byAge = { reportBatchItemFailures: true, bisectBatchOnFunctionError: true, maximumRetryAttempts: -1, maximumRecordAgeSeconds: 3600 };
+    const created = 1_700_000_000; // the records' ApproximateCreationDateTime (test/support/subscriptions.ts)
+
+    /** A clock the backoff moves, so an hour of Lambda's retry timing passes without waiting. */
+    function fakeTime() {
+      let now = created;
+      const waits: number[] = [];
+      return {
+        waits,
+        nowSeconds: () => now,
+        backoff: async (attempt: number) => {
+          waits.push(streamRetryDelayMs(attempt));
+          now += streamRetryDelayMs(attempt) / 1000;
+        },
+        advance: (seconds: number) => (now += seconds),
+      };
+    }
+
+    it('delivers a record that fails through a 30-minute outage: no count runs out, nothing goes to on-failure', async () => {
+      // Prepare: every invocation takes 10 s and reports the record failed until 30 minutes have passed.
+      const batch = records(3);
+      const time = fakeTime();
+      const failures: FailedBatch[] = [];
+      const invoke = async (sent: DynamoDBRecord[]): Promise<InvokeResult> => {
+        time.advance(10);
+        return { batchItemFailures: time.nowSeconds() - created < 1800 ? sent.map(seq) : [] };
+      };
+
+      // Act
+      const { invocations } = await deliverBatch(batch, byAge, { invoke, onFailure: async (f) => void failures.push(f), ...time });
+
+      // Assess
+      expect(failures).toEqual([]);
+      expect(invocations).toBeGreaterThan(6); // more than the old count of 1 + 5 attempts
+      expect(time.nowSeconds() - created).toBeLessThan(3600);
+    });
+
+    it('hands a record that never succeeds to on-failure as RecordAgeExceeded once it is older than the limit', async () => {
+      const batch = records(1);
+      const time = fakeTime();
+      const failures: FailedBatch[] = [];
+      const invoke = async (sent: DynamoDBRecord[]): Promise<InvokeResult> => ({ batchItemFailures: sent.map(seq) });
+
+      await deliverBatch(batch, byAge, { invoke, onFailure: async (f) => void failures.push(f), ...time });
+
+      expect(failures).toEqual([expect.objectContaining({ condition: 'RecordAgeExceeded', records: batch })]);
+      expect(time.nowSeconds() - created).toBeGreaterThan(3600);
+      // The age is checked after the pause: no invocation of a record already past the limit.
+      expect(failures[0]!.invokeCount).toBe(time.waits.length);
+    });
+
+    it('stops without handing anything on when the poller stops during a pause', async () => {
+      const controller = new AbortController();
+      const failures: FailedBatch[] = [];
+      const result = await deliverBatch(records(1), byAge, {
+        invoke: async (sent) => ({ batchItemFailures: sent.map(seq) }),
+        onFailure: async (f) => void failures.push(f),
+        backoff: async () => controller.abort(),
+        signal: controller.signal,
+        nowSeconds: () => created,
+      });
+      expect(result).toEqual({ invocations: 1, aborted: true });
+      expect(failures).toEqual([]);
+    });
+  });
+
+  it('waits before each retry as Lambda documents for its retries: from 1 s, doubling, at most 5 minutes', () => {
+    expect([1, 2, 3, 4, 9, 10, 50].map(streamRetryDelayMs)).toEqual([1_000, 2_000, 4_000, 8_000, 256_000, 300_000, 300_000]);
   });
 
   it('describes a failed batch by shard and sequence numbers, as Lambda does', () => {

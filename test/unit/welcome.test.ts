@@ -3,6 +3,7 @@ import { MalformedRecordError, parseStreamRecord, PermanentSendError } from '../
 import {
   InMemorySubscriberStore,
   lambdaContext,
+  RecordingDeadLetters,
   memoryPersistence,
   RecordingMailer,
   streamEvent,
@@ -39,16 +40,11 @@ describe('parseStreamRecord', () => {
 });
 
 describe('welcome batch', () => {
-  const setUp = (mailer = new RecordingMailer()) => {
+  const setUp = (mailer = new RecordingMailer(), persistenceStore = memoryPersistence()) => {
     const store = new InMemorySubscriberStore();
-    const handler = welcomeBatchHandler({
-      mailer,
-      store,
-      settings,
-      persistenceStore: memoryPersistence(),
-      idempotencyTtlSeconds: 3600,
-    });
-    return { mailer, store, handler };
+    const deadLetters = new RecordingDeadLetters();
+    const handler = welcomeBatchHandler({ mailer, store, settings, persistenceStore, deadLetters, idempotencyTtlSeconds: 3600 });
+    return { mailer, store, deadLetters, handler };
   };
 
   it('sends one mail per new subscriber, with the unsubscribe link and headers', async () => {
@@ -72,50 +68,11 @@ describe('welcome batch', () => {
     expect(store.items.get('reader1@example.com')?.welcome).toEqual({ status: 'sent', messageId: 'message-1' });
   });
 
-  it('reports only the malformed record failed; a retry of the batch sends nothing twice', async () => {
+  it('dead-letters a malformed record with its reason instead of failing it (no retry could read it)', async () => {
     // Prepare
-    const { mailer, handler } = setUp();
+    const { mailer, deadLetters, handler } = setUp();
     const bad = streamRecord({ subscriptionId: 'broken' });
     const event = streamEvent([streamRecord(subscriberItem(1)), bad, streamRecord(subscriberItem(2))]);
-
-    // Act
-    const first = await handler(event, lambdaContext());
-    const retry = await handler(event, lambdaContext());
-
-    // Assess
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: bad.dynamodb!.SequenceNumber }]);
-    expect(retry.batchItemFailures).toEqual([{ itemIdentifier: bad.dynamodb!.SequenceNumber }]);
-    expect(mailer.attempts).toEqual(['reader1@example.com', 'reader2@example.com']);
-  });
-
-  it('retries only the record whose send failed, and sends it once it succeeds', async () => {
-    // Prepare: SES fails for reader 2 on the first try only.
-    let failing = true;
-    const mailer = new RecordingMailer((to) => (to === 'reader2@example.com' && failing ? new Error('SES unavailable') : undefined));
-    const { handler } = setUp(mailer);
-    const records = [1, 2, 3].map((n) => streamRecord(subscriberItem(n)));
-
-    // Act
-    const first = await handler(streamEvent(records), lambdaContext());
-    failing = false;
-    const retry = await handler(streamEvent(records), lambdaContext());
-
-    // Assess
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }]);
-    expect(retry.batchItemFailures).toEqual([]);
-    expect(mailer.sent.map((mail) => mail.to).sort()).toEqual([
-      'reader1@example.com',
-      'reader2@example.com',
-      'reader3@example.com',
-    ]);
-  });
-
-  it('records a permanently refused address and does not fail (or retry) its record', async () => {
-    // Prepare
-    const mailer = new RecordingMailer((to) => (to === 'reader1@example.com' ? new PermanentSendError('MessageRejected: suppressed') : undefined));
-    const { store, handler } = setUp(mailer);
-    await store.add(subscriberItem(1));
-    const event = streamEvent([streamRecord(subscriberItem(1))]);
 
     // Act
     const first = await handler(event, lambdaContext());
@@ -124,8 +81,87 @@ describe('welcome batch', () => {
     // Assess
     expect(first.batchItemFailures).toEqual([]);
     expect(replay.batchItemFailures).toEqual([]);
-    expect(mailer.attempts).toEqual(['reader1@example.com']);
-    expect(store.items.get('reader1@example.com')?.welcome).toEqual({ status: 'rejected', reason: 'MessageRejected: suppressed' });
+    expect(deadLetters.letters[0]).toEqual({ record: bad, reason: 'no email' });
+    expect(mailer.attempts).toEqual(['reader1@example.com', 'reader2@example.com']);
+  });
+
+  it('retries only the record whose send failed, marks it failed meanwhile, and sent once it goes out', async () => {
+    // Prepare: SES fails for reader 2 on the first try only.
+    let failing = true;
+    const mailer = new RecordingMailer((to) => (to === 'reader2@example.com' && failing ? new Error('SES unavailable') : undefined));
+    const { handler, store } = setUp(mailer);
+    for (const n of [1, 2, 3]) await store.add(subscriberItem(n));
+    const records = [1, 2, 3].map((n) => streamRecord(subscriberItem(n)));
+
+    // Act
+    const first = await handler(streamEvent(records), lambdaContext());
+    const between = store.items.get('reader2@example.com')?.welcome;
+    failing = false;
+    const retry = await handler(streamEvent(records), lambdaContext());
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }]);
+    expect(between).toEqual({ status: 'failed', reason: 'Error: SES unavailable', permanent: false });
+    expect(store.items.get('reader2@example.com')?.welcome?.status).toBe('sent');
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(mailer.sent.map((mail) => mail.to).sort()).toEqual([
+      'reader1@example.com',
+      'reader2@example.com',
+      'reader3@example.com',
+    ]);
+  });
+
+  it('marks a permanently refused address failed and does not fail its record, so it is not retried', async () => {
+    // Prepare
+    const mailer = new RecordingMailer((to) => (to === 'reader1@example.com' ? new PermanentSendError('MessageRejected: suppressed') : undefined));
+    const { store, handler } = setUp(mailer);
+    await store.add(subscriberItem(1));
+    await store.add(subscriberItem(2));
+
+    // Act
+    const response = await handler(streamEvent([streamRecord(subscriberItem(1)), streamRecord(subscriberItem(2))]), lambdaContext());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mailer.attempts).toEqual(['reader1@example.com', 'reader2@example.com']);
+    expect(store.items.get('reader1@example.com')?.welcome).toEqual({
+      status: 'failed',
+      reason: 'PermanentSendError: MessageRejected: suppressed',
+      permanent: true,
+    });
+    expect(store.items.get('reader2@example.com')?.welcome?.status).toBe('sent');
+  });
+
+  it('does not send again, nor mark failed, while another delivery of the same subscription is sending', async () => {
+    // Prepare: a slow SES, and the same record delivered twice at once (a stream retry beside a redrive).
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const inner = new RecordingMailer();
+    const mailer = { attempts: inner.attempts, send: async (email: Parameters<RecordingMailer['send']>[0]) => (await slow, inner.send(email)) };
+    // Two containers (or a container and the redrive): one idempotency table and one subscriber table.
+    const persistence = memoryPersistence();
+    const store = new InMemorySubscriberStore();
+    const [handler, other] = [1, 2].map(() =>
+      welcomeBatchHandler({ mailer, store, settings, persistenceStore: persistence, deadLetters: new RecordingDeadLetters(), idempotencyTtlSeconds: 3600 }),
+    ) as [ReturnType<typeof welcomeBatchHandler>, ReturnType<typeof welcomeBatchHandler>];
+    await store.add(subscriberItem(1));
+    const event = streamEvent([streamRecord(subscriberItem(1))]);
+
+    // Act
+    const first = handler(event, lambdaContext());
+    const concurrent = await other(event, lambdaContext());
+    const during = store.items.get('reader1@example.com')?.welcome;
+    release();
+    const firstResult = await first;
+    const retry = await handler(event, lambdaContext());
+
+    // Assess: the second delivery backs off (reported failed, retried), the retry finds the mail sent.
+    expect(concurrent.batchItemFailures).toHaveLength(1);
+    expect(during).toBeUndefined();
+    expect(firstResult.batchItemFailures).toEqual([]);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(inner.sent).toHaveLength(1);
+    expect(store.items.get('reader1@example.com')?.welcome?.status).toBe('sent');
   });
 
   it('ignores records that are not new subscriptions', async () => {
@@ -138,10 +174,14 @@ describe('welcome batch', () => {
     expect(mailer.attempts).toEqual([]);
   });
 
-  it('throws when every record fails, so the event source bisects and retries the batch', async () => {
-    const { handler } = setUp(new RecordingMailer(() => new Error('SES unavailable')));
-    await expect(handler(streamEvent([streamRecord(subscriberItem(1)), streamRecord(subscriberItem(2))]), lambdaContext())).rejects.toThrow(
-      /All records failed/,
-    );
+  it('reports every record of a batch SES fails for, without throwing (an outage is not bisected)', async () => {
+    const { handler, store } = setUp(new RecordingMailer(() => Object.assign(new Error('connect ECONNREFUSED'), { name: 'Error' })));
+    const records = [1, 2].map((n) => streamRecord(subscriberItem(n)));
+    for (const n of [1, 2]) await store.add(subscriberItem(n));
+
+    const response = await handler(streamEvent(records), lambdaContext());
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.dynamodb!.SequenceNumber));
+    expect(store.items.get('reader1@example.com')?.welcome).toEqual({ status: 'failed', reason: 'Error: connect ECONNREFUSED', permanent: false });
   });
 });
