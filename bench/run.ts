@@ -2,6 +2,7 @@
  * `npm run bench`: one section per flow (bench/<flow>.ts), each measured against a baseline taken in the same run
  * and printed as a table. Not a test: numbers depend on the machine; the ratios are what to compare.
  */
+import { coldstartBench } from './coldstart';
 import { thumbnailsBench } from './thumbnails';
 import { signingBench } from './signing';
 import { welcomeBench } from './welcome';
@@ -17,6 +18,7 @@ const sections: { name: string; run: () => Promise<BenchTable> }[] = [
   { name: 'welcome', run: welcomeBench },
   { name: 'thumbnails', run: thumbnailsBench },
   { name: 'signing', run: signingBench },
+  { name: 'coldstart', run: coldstartBench },
 ];
 
 function print(table: BenchTable): void {

@@ -1,13 +1,13 @@
 /**
  * Welcome mail throughput: one 100-record stream batch through the real batch handler (Powertools batch +
- * idempotency, the SES v2 client configured as in functions/lib/clients.ts) against an SES stand-in that takes
+ * idempotency, the SES v2 client configured as in functions/lib/clients/sesv2.ts) against an SES stand-in that takes
  * realistic time per call and enforces a send rate, answering 429 TooManyRequestsException ("Maximum sending rate
  * exceeded") above it. The baseline is the ideal for that rate: records / rate.
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { sesv2Config } from '../functions/lib/clients';
+import { sesv2Config } from '../functions/lib/clients/sesv2';
 import { welcomeBatchHandler } from '../functions/welcome/batch';
 import { pacedMailer, SesMailer } from '../functions/welcome/mailer';
 import { InMemorySubscriberStore, lambdaContext, memoryPersistence, streamRecord, subscriberItem, RecordingDeadLetters } from '../test/support/subscriptions';

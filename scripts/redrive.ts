@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { sesv2Config } from '../functions/lib/clients';
+import { sesv2Config } from '../functions/lib/clients/sesv2';
 import { DynamoDbSubscriberStore } from '../functions/lib/subscribers';
 import { welcomeDelivery } from '../functions/welcome/deliver';
 import { pacedMailer, SesMailer } from '../functions/welcome/mailer';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDb } from '../lib/clients';
+import { dynamoDb } from '../lib/clients/dynamodb';
 import { errorResponse, json, notFound, parseJsonObject } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';

@@ -1,5 +1,5 @@
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
-import { dynamoDb } from '../lib/clients';
+import { dynamoDb } from '../lib/clients/dynamodb';
 import { logger } from '../lib/logger';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDb, s3 } from '../lib/clients';
+import { dynamoDb } from '../lib/clients/dynamodb';
+import { s3 } from '../lib/clients/s3';
 import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';

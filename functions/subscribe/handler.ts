@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoDb } from '../lib/clients';
+import { dynamoDb } from '../lib/clients/dynamodb';
 import { errorResponse, json, parseJsonObject } from '../lib/http';
 import { logger } from '../lib/logger';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';

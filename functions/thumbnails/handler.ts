@@ -1,5 +1,6 @@
 import type { S3Event } from 'aws-lambda';
-import { s3, sns } from '../lib/clients';
+import { s3 } from '../lib/clients/s3';
+import { sns } from '../lib/clients/sns';
 import { logger } from '../lib/logger';
 import { S3ThumbnailSink, S3UploadSource, SnsEventPublisher } from './adapters';
 import { config } from './config';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { presignS3 } from '../lib/clients';
+import { presignS3 } from '../lib/clients/s3';
 import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
 import { config } from './config';
 import { S3PostPresigner } from './presigner';

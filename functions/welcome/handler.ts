@@ -1,5 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { dynamoDb, dynamoDbClient, sesv2, sqs } from '../lib/clients';
+import { dynamoDb, dynamoDbClient } from '../lib/clients/dynamodb';
+import { sesv2 } from '../lib/clients/sesv2';
+import { sqs } from '../lib/clients/sqs';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { welcomeBatchHandler } from './batch';
 import { config } from './config';

@@ -24,10 +24,6 @@ function packageEnv(): NodeJS.ProcessEnv {
     AWS_ACCESS_KEY_ID: 'template-test',
     AWS_SECRET_ACCESS_KEY: 'template-test',
     AWS_EC2_METADATA_DISABLED: 'true',
-    // As `npm run package:prod`: the esbuild plugin's npm installs sharp for Lambda's arm64, not for this machine.
-    npm_config_os: 'linux',
-    npm_config_cpu: 'arm64',
-    npm_config_libc: 'glibc',
   };
   for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE']) delete env[name];
   return env;
