@@ -121,7 +121,7 @@ describe('npm run publish:site -- --stage local', () => {
     expect(video.ContentType).toBe('video/mp4');
     expect(video.ContentLength).toBeGreaterThan(10_000);
     expect(firstPublish.stdout).toMatch(/Premium samples in s3:\/\/\S+\/premium\/samples\/: \d+ uploaded, \d+ unchanged/);
-  });
+  }, 60_000); // `sls print` resolves serverless.yml: seconds on a busy machine
 
   it('changes nothing when published again', async () => {
     // Act
