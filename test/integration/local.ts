@@ -21,11 +21,11 @@ export const stateDir = path.join(ROOT, '.local', `test-${process.env.LOCAL_PORT
 /**
  * An SES outage: the stack's SES emulator is stopped (its process group, found by the pid file next to its log), so
  * sends are refused connections, as when SES is unreachable. `restart()` starts a new emulator on the same port
- * (its mail store starts empty) and returns a stop for the test's afterAll.
+ * (its mail store starts empty), which serves the rest of the run; global-teardown stops it.
  */
 let sesName = 'ses';
 
-export async function stopSes(): Promise<{ restart(): Promise<() => Promise<void>> }> {
+export async function stopSes(): Promise<{ restart(): Promise<void> }> {
   const logDir = path.join(stateDir, 'logs');
   const pid = Number(readFileSync(path.join(logDir, `${sesName}.pid`), 'utf8'));
   process.kill(-pid, 'SIGTERM');
@@ -42,7 +42,8 @@ export async function stopSes(): Promise<{ restart(): Promise<() => Promise<void
       });
       sesName = 'ses-restarted';
       await waitUntil('SES emulator restarted', () => portAcceptsConnections(HOST, ports.ses), { process: proc });
-      return () => proc.stop();
+      // Its output pipes must not keep this test process alive once global-teardown has stopped it.
+      proc.child.unref();
     },
   };
 }

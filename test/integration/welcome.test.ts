@@ -302,10 +302,6 @@ describe('unsubscribe', () => {
 
 describe('an SES outage', () => {
   const run = promisify(execFile);
-  const stops: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const stop of stops) await stop();
-  });
 
   const statusOf = async (address: string) => {
     const { Item } = await dynamodb.send(new GetItemCommand({ TableName: SUBSCRIBERS_TABLE, Key: marshall({ email: address }) }));
@@ -341,7 +337,7 @@ describe('an SES outage', () => {
     for (const address of addresses) expect((await subscribe({ email: address })).status).toBe(202);
     await markedFailed(addresses);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 45_000 - (Date.now() - downSince))));
-    stops.push(await outage.restart());
+    await outage.restart(); // left serving the files after this one; global-teardown stops it
 
     // Assess
     for (const address of addresses) await eventually(`a mail to ${address}`, async () => ((await mailsTo(address)).length > 0 ? true : undefined), 90_000);
@@ -357,7 +353,7 @@ describe('an SES outage', () => {
     const address = unique('redrive');
     expect((await subscribe({ email: address })).status).toBe(202);
     await markedFailed([address]);
-    stops.push(await outage.restart());
+    await outage.restart(); // left serving the files after this one; global-teardown stops it
 
     // Act: the redrive, while the stream's own retry is pending.
     const first = await redrive();
