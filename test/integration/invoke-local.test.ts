@@ -1,0 +1,285 @@
+/**
+ * Every sample in events/ as the README's "Debug a function with `sls invoke local`" runs it:
+ * `sls invoke local --stage local -f <fn> --path events/…`, a real framework process against the stack of global-setup
+ * (its endpoints in the environment, where `npm start` puts them through .env.local). The samples build on each other
+ * in the README's order: registration records the reader, plan makes them premium, signedUrl then signs for them.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { loadServiceConfig, ROOT } from '../../scripts/local/service-config';
+import { sampleImage, SAMPLE_IMAGE_KEY } from '../../scripts/publish/sample-media';
+import { dynamodb, s3, sesUrl, siteUrl } from './local';
+
+// One framework process per call, each a few seconds of CPU on a shared 2-core machine: generous, never asserted.
+jest.setTimeout(300_000);
+
+const USERS_TABLE = 'serverless-blog-local-users-table';
+const SUBSCRIBERS_TABLE = 'serverless-blog-local-subscribers-table';
+const PREMIUM_BUCKET = 'serverless-blog-local-premium-bucket';
+const UPLOADS_BUCKET = 'serverless-blog-local-uploads-bucket';
+const THUMBNAILS_BUCKET = 'serverless-blog-local-thumbnails-bucket';
+/** The reader of events/cognito/post-confirmation.json, whom the plan and premium samples name. */
+const READER = '2f6b8c5e-0d4a-4b1e-9a57-1c2d3e4f5a6b';
+/** The owner in the keys of events/s3/*.json and events/http/post-uploads.json. */
+const WRITER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
+/** The unsubscribe token of the samples (events/http/*-unsubscribe.json, events/dynamodb/subscriber-insert.json). */
+const SAMPLE_TOKEN = 'sample-token-for-invoke-local-0000000000000';
+
+interface Invocation {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** What the framework prints last: the function's result (pretty-printed JSON), or its error. */
+  result: unknown;
+  /** The function's structured log lines (Powertools, one JSON object per line). */
+  logs: Record<string, unknown>[];
+  seconds: number;
+}
+
+const calls: { fn: string; event: string; seconds: number }[] = [];
+
+/** `npx sls invoke local --stage local -f <fn> --path <event>` (or `--data <json>`), from the project folder. */
+function invoke(fn: string, event: { path: string } | { data: unknown }): Promise<Invocation> {
+  const source = 'path' in event ? ['--path', event.path] : ['--data', JSON.stringify(event.data)];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['invoke', 'local', '--stage', 'local', '-f', fn, ...source], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const seconds = (Date.now() - started) / 1000;
+      calls.push({ fn, event: 'path' in event ? event.path : '--data', seconds });
+      const lines = stdout.split('\n');
+      const start = lines.lastIndexOf('{');
+      const result: unknown = start === -1 ? undefined : JSON.parse(lines.slice(start).join('\n'));
+      const logs = lines.filter((line) => line.startsWith('{"level"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      resolve({ code, stdout, stderr, result, logs, seconds });
+    });
+  });
+}
+
+interface HttpResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+  cookies?: string[];
+}
+
+/** The function's answer as API Gateway would send it; fails with the whole output when there is none. */
+function answer(run: Invocation): HttpResult & { json: () => unknown } {
+  const result = run.result as HttpResult | undefined;
+  if (run.code !== 0 || typeof result?.statusCode !== 'number') {
+    throw new Error(`no HTTP result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
+  return { ...result, json: () => JSON.parse(result.body ?? '') as unknown };
+}
+
+const sample = (file: string) => JSON.parse(readFileSync(path.join(ROOT, 'events', file), 'utf8')) as Record<string, unknown>;
+
+/** GET through the local edge (node:http: some offsets put a port on fetch's "bad ports" list). */
+function edgeGet(url: string, cookie?: string): Promise<{ status: number; type: string | undefined; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: cookie ? { cookie } : {} }, (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], bytes }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function userItem(userId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: USERS_TABLE, Key: { userId: { S: userId } }, ConsistentRead: true }));
+  return Item && unmarshall(Item);
+}
+
+async function subscriber(email: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await dynamodb.send(new GetItemCommand({ TableName: SUBSCRIBERS_TABLE, Key: { email: { S: email } }, ConsistentRead: true }));
+  return Item && unmarshall(Item);
+}
+
+describe('sls invoke local with the samples of events/', () => {
+  beforeAll(async () => {
+    // What `npm start` publishes and the global-setup stack does not: the premium sample photo (scripts/publish-site.ts)
+    const image = await sampleImage();
+    await s3.send(new PutObjectCommand({ Bucket: PREMIUM_BUCKET, Key: image.key, Body: image.body, ContentType: image.contentType }));
+  });
+
+  afterAll(() => {
+    const sorted = calls.map((call) => call.seconds).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    console.log(`sls invoke local: ${calls.length} calls, median ${median.toFixed(1)} s, longest ${(sorted.at(-1) ?? 0).toFixed(1)} s`);
+  });
+
+  it('health: GET /health answers 200 with the stage', async () => {
+    const run = answer(await invoke('health', { path: 'events/http/get-health.json' }));
+
+    expect(run.statusCode).toBe(200);
+    expect(run.json()).toEqual({ status: 'ok', stage: 'local', version: expect.any(String) as string });
+  });
+
+  it('registration: the post-confirmation trigger returns its event and records the reader as a free user', async () => {
+    const run = await invoke('registration', { path: 'events/cognito/post-confirmation.json' });
+
+    expect(run.code).toBe(0);
+    expect(run.result).toEqual(sample('cognito/post-confirmation.json'));
+    expect(await userItem(READER)).toMatchObject({ userId: READER, email: 'reader@example.com', plan: 'free' });
+  });
+
+  it('me: GET /me answers 200 with the caller from the token claims', async () => {
+    const run = answer(await invoke('me', { path: 'events/http/get-me.json' }));
+
+    expect(run.statusCode).toBe(200);
+    expect(run.json()).toEqual({ userId: READER, email: 'reader@example.com', groups: [] });
+  });
+
+  it('plan: an admin PUT /users/{userId}/plan makes the registered reader premium', async () => {
+    const run = answer(await invoke('plan', { path: 'events/http/put-user-plan.json' }));
+
+    expect(run.statusCode).toBe(200);
+    expect(run.json()).toMatchObject({ userId: READER, plan: 'premium' });
+    expect(await userItem(READER)).toMatchObject({ plan: 'premium' });
+  });
+
+  it('signedUrl: POST /premium/url signs a URL for the premium sample photo that the local edge serves', async () => {
+    const run = answer(await invoke('signedUrl', { path: 'events/http/post-premium-url.json' }));
+
+    expect(run.statusCode).toBe(200);
+    const { url, expiresAt } = run.json() as { url: string; expiresAt: string };
+    expect(url.startsWith(`${siteUrl}/${SAMPLE_IMAGE_KEY}?`)).toBe(true);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+    expect(await edgeGet(url)).toMatchObject({ status: 200, type: 'image/jpeg' });
+    expect((await edgeGet(`${siteUrl}/${SAMPLE_IMAGE_KEY}`)).status).toBe(403);
+  });
+
+  it('signedUrl: POST /premium/cookies sets the three CloudFront cookies for premium/samples/, which open the photo', async () => {
+    const run = answer(await invoke('signedUrl', { path: 'events/http/post-premium-cookies.json' }));
+
+    expect(run.statusCode).toBe(200);
+    expect(run.json()).toMatchObject({ folder: 'premium/samples/' });
+    const cookies = run.cookies ?? [];
+    expect(cookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual(['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']);
+    expect(cookies.every((cookie) => cookie.includes('Path=/premium/samples/'))).toBe(true);
+    const header = cookies.map((cookie) => cookie.split(';')[0]).join('; ');
+    expect(await edgeGet(`${siteUrl}/${SAMPLE_IMAGE_KEY}`, header)).toMatchObject({ status: 200, type: 'image/jpeg' });
+  });
+
+  it('subscribe: POST /subscriptions answers 202 and stores the address', async () => {
+    const run = answer(await invoke('subscribe', { path: 'events/http/post-subscription.json' }));
+
+    expect(run.statusCode).toBe(202);
+    expect(run.json()).toEqual({ status: 'accepted' });
+    expect(await subscriber('reader@example.com')).toMatchObject({ email: 'reader@example.com', name: 'Ada' });
+  });
+
+  it('unsubscribe: DELETE answers 404 for the sample token, and 204 with the token of a real subscription', async () => {
+    // Act: the sample as shipped; no subscription has its token
+    const shipped = answer(await invoke('unsubscribe', { path: 'events/http/delete-subscription.json' }));
+
+    // Assess
+    expect(shipped.statusCode).toBe(404);
+    expect(shipped.json()).toEqual({ error: { code: 'subscription_not_found', message: expect.any(String) as string } });
+
+    // Act: the README's recipe, the token of the address the subscribe sample stored
+    const { token } = (await subscriber('reader@example.com')) as { token: string };
+    const event = sample('http/delete-subscription.json');
+    const real = answer(await invoke('unsubscribe', {
+      data: { ...event, rawPath: `/subscriptions/${token}`, pathParameters: { token } },
+    }));
+
+    // Assess
+    expect(real.statusCode).toBe(204);
+    expect(await subscriber('reader@example.com')).toBeUndefined();
+  });
+
+  it('unsubscribe: GET of the mail link answers the confirm page, which changes nothing', async () => {
+    const run = answer(await invoke('unsubscribe', { path: 'events/http/get-unsubscribe.json' }));
+
+    expect(run.statusCode).toBe(200);
+    expect(run.headers?.['content-type']).toBe('text/html; charset=utf-8');
+    expect(run.body).toContain('<form method="post">');
+  });
+
+  it('unsubscribe: POST of the mail link (one-click) answers the done page', async () => {
+    const run = answer(await invoke('unsubscribe', { path: 'events/http/post-unsubscribe.json' }));
+
+    expect(run.statusCode).toBe(200);
+    expect(run.body).toContain('You are unsubscribed');
+  });
+
+  it('welcome: the stream record sends one welcome mail through the SES emulator, with the unsubscribe link', async () => {
+    const run = await invoke('welcome', { path: 'events/dynamodb/subscriber-insert.json' });
+
+    expect(run.code).toBe(0);
+    expect(run.result).toEqual({ batchItemFailures: [] });
+    const { emails } = (await (await fetch(`${sesUrl}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text?: string } }[] };
+    const welcome = emails.filter((mail) => mail.body.text?.includes(`/subscriptions/${SAMPLE_TOKEN}/unsubscribe`));
+    expect(welcome.map((mail) => mail.destination.to)).toEqual([['reader@example.com']]);
+  });
+
+  it('upload-url: POST /uploads answers 201 with a presigned POST for the signed-in writer', async () => {
+    const run = answer(await invoke('upload-url', { path: 'events/http/post-uploads.json' }));
+
+    expect(run.statusCode).toBe(201);
+    const { key, upload } = run.json() as { key: string; upload: { url: string; fields: Record<string, string> } };
+    expect(key).toMatch(new RegExp(`^uploads/${WRITER}/[0-9a-f-]{36}\\.jpg$`));
+    expect(upload.url).toContain(UPLOADS_BUCKET);
+    expect(upload.fields).toMatchObject({ key, 'Content-Type': 'image/jpeg', Policy: expect.any(String) as string, 'X-Amz-Signature': expect.any(String) as string });
+  });
+
+  it('thumbnails: without the photo, prints the error by its name with frames in the TypeScript sources', async () => {
+    const run = await invoke('thumbnails', { path: 'events/s3/object-created.json' });
+
+    expect(run.code).toBe(1);
+    const error = run.result as { errorType: string; errorMessage: string; stackTrace: string[] };
+    expect(error.errorType).toBe('NotFound');
+    expect(error.stackTrace).toEqual(expect.arrayContaining([expect.stringMatching(/\(.*functions\/thumbnails\/adapters\.ts:\d+:\d+\)$/)]));
+    expect(error.stackTrace).toEqual(expect.arrayContaining([expect.stringMatching(/\(.*functions\/thumbnails\/handler\.ts:\d+:\d+\)$/)]));
+  });
+
+  it.each([
+    ['events/s3/object-created.json', `uploads/${WRITER}/sample.jpg`, `thumbnails/${WRITER}/sample/`],
+    ['events/s3/object-created-spaces.json', `uploads/${WRITER}/My holiday ✓.jpg`, `thumbnails/${WRITER}/My holiday ✓/`],
+  ])('thumbnails: %s, once the photo is at its key, makes the three thumbnails', async (file, key, folder) => {
+    // Prepare: the README's step, the premium sample photo copied to the sample's key
+    await s3.send(new CopyObjectCommand({ Bucket: UPLOADS_BUCKET, Key: key, CopySource: `${PREMIUM_BUCKET}/${SAMPLE_IMAGE_KEY}` }));
+
+    // Act
+    const run = await invoke('thumbnails', { path: file });
+
+    // Assess: the function's own log line, and the thumbnails in their bucket
+    expect(run.code).toBe(0);
+    expect(run.logs).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'thumbnails ready', key, outputs: 3 })]));
+    for (const width of [160, 480, 1200]) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: THUMBNAILS_BUCKET, Key: `${folder}w${width}.webp` }));
+      expect(head.ContentType).toBe('image/webp');
+    }
+  });
+
+  it('README: the section lists every function of serverless.yml and every sample in events/', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Debug a function with `sls invoke local`');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 3));
+    const commands = [...section.matchAll(/npx sls invoke local --stage local -f (\S+) --path (events\/\S+\.json)/g)];
+    const samples = readdirSync(path.join(ROOT, 'events'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => `events/${file.split(path.sep).join('/')}`);
+    const { functions } = await loadServiceConfig('local');
+
+    expect(new Set(commands.map(([, fn]) => fn))).toEqual(new Set(Object.keys(functions)));
+    expect(new Set(commands.map(([, , file]) => file))).toEqual(new Set(samples));
+  });
+});
