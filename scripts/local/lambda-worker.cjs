@@ -8,7 +8,10 @@
 //    module is loaded when the environment starts (lambda-runtime.mjs) and the function's timeout counts from the
 //    moment the handler is called. Lambda gives Init 10 s and, when that is not enough, retries it within the first
 //    invocation and its timeout: an environment whose Init is not done after 10 s plus the timeout is a timeout.
-//    stack.ts runs serverless-offline with --noTimeout, so this timer is the only one.
+//    On Lambda every environment initialises on CPUs of its own; here thirty environments of a burst share two
+//    cores, and thirty module loads at once took 22 s each (one alone: 0.65 s). So environments initialise as many
+//    at a time as the machine has cores, and an Init's time counts from when it gets one: it measures the module,
+//    not the machine. stack.ts runs serverless-offline with --noTimeout, so these timers are the only ones.
 //
 // 2. A function error is not a success. serverless-offline answers a handler that throws, cannot load or times out
 //    on an HTTP API (payload 2.0) route with a 200 whose body is the error, stack trace and file paths included.
@@ -19,12 +22,29 @@
 //    goes to the log, as Lambda writes it to CloudWatch. Every other invocation (the Lambda API of the stream
 //    pollers, S3 notifications and Cognito triggers) gets the error as before, so their retries still see it.
 'use strict';
+const { availableParallelism } = require('node:os');
 const path = require('node:path');
 const { setTimeout, clearTimeout } = require('node:timers');
 
 const RUNTIME = path.join(__dirname, 'lambda-runtime.mjs'); // eslint-disable-line no-undef -- CommonJS
 /** "Lambda execution environment lifecycle": the Init phase is limited to 10 seconds. */
 const INIT_LIMIT_MS = 10_000;
+
+/** Environments initialising now, at most one per core; the rest wait their turn (see 1. above). */
+const initSlots = { free: availableParallelism(), waiting: [] };
+
+function acquireInitSlot(start) {
+  if (initSlots.free > 0) {
+    initSlots.free -= 1;
+    start();
+  } else initSlots.waiting.push(start);
+}
+
+function releaseInitSlot() {
+  const next = initSlots.waiting.shift();
+  if (next) next();
+  else initSlots.free += 1;
+}
 
 const INTERNAL_SERVER_ERROR = Object.freeze({
   statusCode: 500,
@@ -124,18 +144,35 @@ class LambdaEnvironment {
   }
 
   #start() {
+    const env = { worker: undefined, ready: false, initTimer: undefined, initializing: false };
+    this.#env = env;
+    acquireInitSlot(() => {
+      env.initializing = true;
+      if (this.#env !== env) return this.#initDone(env); // ended while it waited
+      this.#spawn(env);
+    });
+  }
+
+  #initDone(env) {
+    clearTimeout(env.initTimer);
+    if (!env.initializing) return;
+    env.initializing = false;
+    releaseInitSlot();
+  }
+
+  #spawn(env) {
     const worker = new this.#RealWorker(RUNTIME, {
       env: this.#options.env,
       workerData: { ...this.#options.workerData, offlineRunnerDir: this.#offlineRunnerDir },
     });
-    const env = { worker, ready: false, initTimer: undefined };
-    this.#env = env;
-    env.initTimer = setTimeout(() => this.#end(env, timeoutError(INIT_LIMIT_MS + this.#timeoutMs), 'Init did not finish'), INIT_LIMIT_MS + this.#timeoutMs);
+    env.worker = worker;
+    const limit = INIT_LIMIT_MS + this.#timeoutMs;
+    env.initTimer = setTimeout(() => this.#end(env, timeoutError(limit), 'Init did not finish'), limit);
     env.initTimer.unref();
     worker.on('message', (message) => {
       if (this.#env !== env) return;
       if (message.type === 'ready') {
-        clearTimeout(env.initTimer);
+        this.#initDone(env);
         env.ready = true;
         this.#next();
       } else if (message.type === 'init-error') {
@@ -155,8 +192,8 @@ class LambdaEnvironment {
   #end(env, error, why) {
     if (this.#env !== env) return;
     this.#env = undefined;
-    clearTimeout(env.initTimer);
-    void env.worker.terminate();
+    this.#initDone(env);
+    void env.worker?.terminate();
     this.#log(`(λ: ${this.#functionKey}) ${why}: ${error?.stack ?? error}`);
     if (this.#current) this.#finish({ error });
     else if (this.#queue.length > 0) {
@@ -208,8 +245,8 @@ class LambdaEnvironment {
     const env = this.#env;
     this.#env = undefined;
     if (!env) return 0;
-    clearTimeout(env.initTimer);
-    return env.worker.terminate();
+    this.#initDone(env);
+    return env.worker ? env.worker.terminate() : 0;
   }
 }
 
