@@ -1,8 +1,9 @@
 /** The S3 and SNS sides of the use case's ports. */
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { EventPublisher, ThumbnailEvent, ThumbnailSink, UploadSource } from './process-upload';
+import { RejectedInput } from './thumbnails';
 
 export class S3UploadSource implements UploadSource {
   constructor(
@@ -10,9 +11,16 @@ export class S3UploadSource implements UploadSource {
     private readonly bucket: string,
   ) {}
 
-  async size(key: string): Promise<number> {
-    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-    return head.ContentLength ?? 0;
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength ?? 0;
+    } catch (error) {
+      // A HEAD answer has no body, so a missing key is the SDK's generic NotFound (404). The bucket is the one the
+      // notification is configured on (the handler checks), so the 404 is about the key.
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -20,7 +28,11 @@ export class S3UploadSource implements UploadSource {
    * end, so a 15 MB upload costs 15 MB once, not twice, while it is read.
    */
   async read(key: string): Promise<Uint8Array> {
-    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })).catch((error: unknown) => {
+      // Deleted between HeadObject and GetObject.
+      if (error instanceof NoSuchKey) throw new RejectedInput('missing', 'The upload no longer exists');
+      throw error;
+    });
     const length = object.ContentLength;
     if (!(object.Body instanceof Readable) || length === undefined) {
       if (!object.Body) throw new Error(`GetObject ${key} returned no body`);

@@ -5,8 +5,9 @@
 import { RejectedInput, renderThumbnails, type Thumbnail, type ThumbnailOptions } from './thumbnails';
 
 export interface UploadSource {
-  /** Size in bytes, without downloading (HeadObject). */
-  size(key: string): Promise<number>;
+  /** Size in bytes, without downloading (HeadObject); undefined when there is no such object. */
+  size(key: string): Promise<number | undefined>;
+  /** The object's bytes; a RejectedInput `missing` when it is gone. */
   read(key: string): Promise<Uint8Array>;
 }
 
@@ -98,6 +99,9 @@ export async function processUpload(
     return reject(new RejectedInput('unexpected_key', 'The key does not follow uploads/<owner>/<name>'));
   }
   const size = await ports.uploads.size(source.key);
+  // S3 is strongly consistent for reads after writes, so an object that is not there now never will be: a retry
+  // cannot help (the user deleted it before it was processed).
+  if (size === undefined) return reject(new RejectedInput('missing', 'The upload no longer exists'));
   if (size === 0) return reject(new RejectedInput('empty', 'The upload is empty'));
   if (size > options.maxInputBytes) {
     return reject(new RejectedInput('too_large', `${size} bytes exceeds the limit of ${options.maxInputBytes}`));

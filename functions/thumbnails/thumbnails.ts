@@ -44,6 +44,8 @@ export type RejectionReason =
   | 'unsupported_format'
   | 'too_many_pixels'
   | 'corrupt'
+  /** The object was gone when the event was handled (deleted, or overwritten by a delete marker). */
+  | 'missing'
   | 'unexpected_key'
   /** So thin or so long that a side of a thumbnail would be under 1 px, or an output larger than its format holds. */
   | 'unsupported_dimensions';

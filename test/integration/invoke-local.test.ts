@@ -44,8 +44,11 @@ interface Invocation {
 const calls: { fn: string; event: string; seconds: number }[] = [];
 
 /** `npx sls invoke local --stage local -f <fn> --path <event>` (or `--data <json>`), from the project folder. */
-function invoke(fn: string, event: { path: string } | { data: unknown }): Promise<Invocation> {
-  const source = 'path' in event ? ['--path', event.path] : ['--data', JSON.stringify(event.data)];
+function invoke(fn: string, event: { path: string } | { data: unknown }, env: Record<string, string> = {}): Promise<Invocation> {
+  const source = [
+    ...('path' in event ? ['--path', event.path] : ['--data', JSON.stringify(event.data)]),
+    ...Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
+  ];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['invoke', 'local', '--stage', 'local', '-f', fn, ...source], {
@@ -64,7 +67,10 @@ function invoke(fn: string, event: { path: string } | { data: unknown }): Promis
       const lines = stdout.split('\n');
       const start = lines.lastIndexOf('{');
       const result: unknown = start === -1 ? undefined : JSON.parse(lines.slice(start).join('\n'));
-      const logs = lines.filter((line) => line.startsWith('{"level"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      // Powertools Logger writes warnings and errors to stderr, the rest to stdout.
+      const logs = [...lines, ...stderr.split('\n')]
+        .filter((line) => line.startsWith('{"level"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       resolve({ code, stdout, stderr, result, logs, seconds });
     });
   });
@@ -240,12 +246,23 @@ describe('sls invoke local with the samples of events/', () => {
     expect(upload.fields).toMatchObject({ key, 'Content-Type': 'image/jpeg', Policy: expect.any(String) as string, 'X-Amz-Signature': expect.any(String) as string });
   });
 
-  it('thumbnails: without the photo, prints the error by its name with frames in the TypeScript sources', async () => {
+  it('thumbnails: without the photo, reports the upload missing and succeeds (nothing to retry)', async () => {
     const run = await invoke('thumbnails', { path: 'events/s3/object-created.json' });
 
+    expect(run.code).toBe(0);
+    expect(run.logs).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'upload rejected', reason: 'missing' })]));
+  });
+
+  it('thumbnails: with a topic that does not exist, prints the error by its name with frames in the TypeScript sources', async () => {
+    // Act: the missing photo's thumbnails.failed event goes to a topic the local SNS does not have
+    const run = await invoke('thumbnails', { path: 'events/s3/object-created.json' }, {
+      THUMBNAILS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:no-such-topic',
+    });
+
+    // Assess: the SDK's own error class by name (not a minified one), frames in the sources
     expect(run.code).toBe(1);
     const error = run.result as { errorType: string; errorMessage: string; stackTrace: string[] };
-    expect(error.errorType).toBe('NotFound');
+    expect(error.errorType).toMatch(/^NotFound(Exception)?$/);
     expect(error.stackTrace).toEqual(expect.arrayContaining([expect.stringMatching(/\(.*functions\/thumbnails\/adapters\.ts:\d+:\d+\)$/)]));
     expect(error.stackTrace).toEqual(expect.arrayContaining([expect.stringMatching(/\(.*functions\/thumbnails\/handler\.ts:\d+:\d+\)$/)]));
   });

@@ -29,8 +29,7 @@ function fakePorts(objects: Record<string, Uint8Array>) {
     uploads: {
       size: async (key) => {
         const object = objects[key];
-        if (!object) throw new Error(`NoSuchKey ${key}`);
-        return object.length;
+        return object?.length; // undefined: no such object, as the S3 adapter answers a 404
       },
       read: async (key) => {
         reads.push(key);
@@ -173,5 +172,20 @@ describe('processUpload', () => {
     // Act + Assess
     await expect(processUpload({ bucket: 'b', key }, options, ports)).rejects.toThrow('SlowDown');
     expect(published).toEqual([]);
+  });
+
+  it('reports an upload deleted before it was processed as missing, reads nothing and returns normally (no retry)', async () => {
+    // Prepare: the event names a key that is no longer there
+    const key = `uploads/${OWNER}/deleted.jpg`;
+    const { ports, published, reads, written } = fakePorts({});
+
+    // Act
+    const result = await processUpload({ bucket: 'b', key }, options, ports);
+
+    // Assess
+    expect(result).toMatchObject({ type: 'thumbnails.failed', reason: 'missing', owner: OWNER });
+    expect(published).toEqual([result]);
+    expect(reads).toEqual([]);
+    expect(written.size).toBe(0);
   });
 });
