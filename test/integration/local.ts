@@ -42,7 +42,7 @@ export async function stopSes(): Promise<{ restart(): Promise<void> }> {
       });
       sesName = 'ses-restarted';
       await waitUntil('SES emulator restarted', () => portAcceptsConnections(HOST, ports.ses), { process: proc });
-      // Its output pipes must not keep this test process alive once global-teardown has stopped it.
+      // It outlives this file on purpose; global-teardown kills it by its pid file, which also closes its log pipes.
       proc.child.unref();
     },
   };
