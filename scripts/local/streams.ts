@@ -27,6 +27,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './ports';
 import { physicalName } from './resources';
 import type { ServiceConfig } from './service-config';
@@ -172,19 +173,8 @@ export function streamRetryDelayMs(attempt: number): number {
   return Math.min(1_000 * 2 ** Math.max(0, attempt - 1), 300_000);
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (the stack is stopping). */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+/** Resolves after `ms`, or at once when `signal` aborts (the stack is stopping): node's timer, its AbortError ignored. */
+const pause = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal }).catch(() => undefined);
 const createdSecondsOf = (record: DynamoDBRecord): number => Number(record.dynamodb?.ApproximateCreationDateTime ?? 0);
 
 /**
