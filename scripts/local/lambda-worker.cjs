@@ -116,6 +116,12 @@ function timeoutError(ms) {
  * `postMessage({event, context, port}, [port])` (one invocation at a time: the LambdaFunction is BUSY meanwhile) and
  * `terminate()`. The environment (a worker thread running lambda-runtime.mjs) is started at once and again after a
  * timeout or a crash, as Lambda starts a fresh one.
+ *
+ * serverless-offline terminates its environments when they have been idle for a while and, busy or not, all of them
+ * when serverless-esbuild rebuilt the functions (`offline:functionsUpdated`, after a source file changed). Lambda
+ * lets the invocations in flight finish on the code they started with, and so does terminate() here: it ends the
+ * environment once the invocation running (or already waiting) has its answer. Ended at once, those requests would
+ * never be answered (serverless-offline's WorkerThreadRunner waits on the port for good).
  */
 class LambdaEnvironment {
   #RealWorker;
@@ -126,6 +132,8 @@ class LambdaEnvironment {
   #env;
   #queue = [];
   #current;
+  /** Set by terminate() while invocations are in flight: resolved when the last of them has been answered. */
+  #drained;
 
   constructor(RealWorker, helperFile, options, log = require('node:console').error) {
     this.#RealWorker = RealWorker;
@@ -232,6 +240,7 @@ class LambdaEnvironment {
     invocation.port.postMessage(answer);
     invocation.port.close();
     this.#next();
+    if (!this.#current && this.#queue.length === 0) this.#drained?.resolve();
   }
 
   postMessage(message) {
@@ -242,6 +251,14 @@ class LambdaEnvironment {
   }
 
   async terminate() {
+    if (this.#current || this.#queue.length > 0) {
+      if (!this.#drained) {
+        let resolve;
+        const promise = new Promise((done) => (resolve = done));
+        this.#drained = { promise, resolve };
+      }
+      await this.#drained.promise;
+    }
     const env = this.#env;
     this.#env = undefined;
     if (!env) return 0;

@@ -52,7 +52,7 @@ function environment(handler: string, { timeout = 2_000, env = {} }: { timeout?:
       });
       created.postMessage({ event, context: { awsRequestId: 'r' }, port: port2 }, [port2]);
     });
-  return { invoke, logs };
+  return { invoke, logs, environment: created };
 }
 
 const INTERNAL = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}', isBase64Encoded: false };
@@ -136,6 +136,24 @@ describe('Init is not Invoke: the module load does not count against the functio
     // Bug: serverless-offline's timer started before the worker existed, so this was "[504] - Lambda timeout." as a 200.
     const { invoke } = environment('slow-init.handler', { timeout: 500, env: { INIT_BUSY_MS: '1500' } });
     await expect(invoke(httpEvent())).resolves.toEqual({ statusCode: 200, body: 'loaded' });
+  });
+});
+
+describe('terminate(), as serverless-offline calls it when the functions are rebuilt', () => {
+  it('lets the invocation in flight finish and answer (Lambda keeps in-flight invocations on their code), then ends', async () => {
+    // Bug: ended at once, the request never got an answer: serverless-offline waits on the port for good.
+    const { invoke, environment: lambda } = environment('handlers.slow', { timeout: 5_000 });
+    await expect(invoke(httpEvent({ ms: 0 }))).resolves.toEqual({ statusCode: 200, body: 'slept 0 ms' }); // warm
+    const inFlight = invoke(httpEvent({ ms: 300 }));
+    const ended = lambda.terminate();
+    await expect(inFlight).resolves.toEqual({ statusCode: 200, body: 'slept 300 ms' });
+    await expect(ended).resolves.toEqual(expect.any(Number));
+  });
+
+  it('ends an idle environment at once', async () => {
+    const { invoke, environment: lambda } = environment('handlers.slow', { timeout: 5_000 });
+    await invoke(httpEvent({ ms: 0 }));
+    await expect(lambda.terminate()).resolves.toEqual(expect.any(Number));
   });
 });
 

@@ -1,5 +1,5 @@
 // Handlers for test/unit/lambda-worker.test.ts: each misbehaves the way a real function can.
-/* global exports, setImmediate */
+/* global exports, setImmediate, setTimeout */
 'use strict';
 exports.ok = async (event) => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ got: event.rawPath ?? null }) });
 exports.plain = async () => ({ items: [1, 2] });
@@ -19,3 +19,7 @@ exports.crashes = async () => {
 };
 exports.returns = async (event) => event.response;
 exports.unserialisable = async () => ({ statusCode: 200, body: 'x', toString: () => 'x' });
+exports.slow = async (event) => {
+  await new Promise((resolve) => setTimeout(resolve, event.ms));
+  return { statusCode: 200, body: `slept ${event.ms} ms` };
+};
