@@ -4,8 +4,20 @@
 //
 // Written as a preload because serverless-offline offers no hook into its hapi server; hapi builds its listener with
 // `require('http').createServer()`, so the guard wraps that listener's `request` event.
+//
+// It also puts lambda-worker.cjs in place of the worker thread serverless-offline runs each function in (see there:
+// Init apart from the function's timeout, and API Gateway's 500 for a function error instead of a 200).
 'use strict';
 const http = require('node:http');
+const workerThreads = require('node:worker_threads');
+const { syncBuiltinESMExports } = require('node:module');
+const { lambdaAwareWorker } = require('./lambda-worker.cjs');
+
+// serverless-offline imports Worker from node:worker_threads (ESM): replace the export, then sync the ESM view of it.
+if (workerThreads.isMainThread) {
+  workerThreads.Worker = lambdaAwareWorker(workerThreads.Worker);
+  syncBuiltinESMExports();
+}
 const { timingSafeEqual } = require('node:crypto');
 
 const HEADER = 'x-local-api-front';

@@ -9,6 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { FRONT_SECRET_HEADER, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
 import { apiRoutes, corsConfiguration } from './api-routes';
+import { createThrottle, routeThrottling } from './throttle';
 import { preloadCognito, type LocalUserPool } from './cognito';
 import { preparePaidContent, startPaidContent } from './paid-content';
 import { attachSignedRequestAuth } from './signed-requests';
@@ -266,7 +267,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         spawnManaged({
           name: 'offline',
           command: path.join(ROOT, 'node_modules', '.bin', 'sls'),
-          args: ['offline', 'start', '--stage', STAGE],
+          // The function timeout is lambda-worker.cjs's (preloaded with the guard), which leaves Init out of it.
+          args: ['offline', 'start', '--stage', STAGE, '--noTimeout'],
           cwd: ROOT,
           env: {
             ...env,
@@ -290,6 +292,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
         checks,
         cors: corsConfiguration(config),
         backendSecret,
+        throttle: createThrottle(routeThrottling(config)),
       });
       stoppers.push(() => front.close());
     });

@@ -1,5 +1,5 @@
 // Local Serverless plugin (listed before serverless-esbuild in serverless.yml): makes `sls package` and `sls deploy`
-// work as typed, on any laptop, for the stage's Lambda architecture.
+// work as typed, on any laptop, for the stage's Lambda architecture, and keeps each command's build apart.
 //
 // - Native builds: sharp loads a prebuilt `@img/sharp-<os>-<cpu>` package, one of its optional dependencies; npm
 //   installs only the one matching the machine it runs on, unless npm's `os`, `cpu` and `libc` settings name another
@@ -10,8 +10,11 @@
 // - Offline: `prefer-offline` lets npm use its cache without asking the registry first, so a packaging on a machine
 //   without network finishes (npm docs, "config": --prefer-offline); the first packaging for an architecture the
 //   machine has never installed still downloads that sharp build once.
-// - Build folder: serverless-esbuild deletes its work folder after packaging; serverless-offline (`npm start`, the
-//   integration tests) loads the handlers from the default one, `.esbuild/`. Packaging gets its own folder per stage.
+// - Build folders: serverless-esbuild builds every command in one work folder, `.esbuild/`, and deletes it after
+//   packaging, while serverless-offline (`npm start`, the integration tests' stack) loads the handlers from it for as
+//   long as it runs. So each command gets a folder of its own: packaging one per stage (`.esbuild/package/<stage>`),
+//   each running local API one per port (`.esbuild/offline/<httpPort>`: two stacks cannot share a port), and
+//   `sls invoke local` one per stage (`.esbuild/invoke/<stage>`).
 // - Refuses a package whose native builds are not exactly Lambda's (missing, or another platform's besides).
 'use strict';
 const fs = require('node:fs');
@@ -34,8 +37,20 @@ class LambdaPackaging {
 
   configure() {
     const command = (this.serverless.processedInput?.commands ?? []).join(' ');
-    if (!PACKAGING_COMMANDS.has(command)) return;
     const { service } = this.serverless;
+    const stage = this.options.stage ?? service.provider.stage;
+    service.custom ??= {};
+    service.custom.esbuild ??= {};
+    if (command === 'offline' || command === 'offline start') {
+      const port = this.options.httpPort ?? service.custom['serverless-offline']?.httpPort ?? 3000;
+      service.custom.esbuild.outputWorkFolder = path.join('.esbuild', 'offline', String(port));
+      return;
+    }
+    if (command === 'invoke local') {
+      service.custom.esbuild.outputWorkFolder = path.join('.esbuild', 'invoke', stage);
+      return;
+    }
+    if (!PACKAGING_COMMANDS.has(command)) return;
     const architecture = service.provider.architecture ?? 'x86_64';
     const cpu = NPM_CPU[architecture];
     if (!cpu) throw new this.serverless.classes.Error(`Unknown provider.architecture "${architecture}" (arm64 or x86_64)`);
@@ -48,9 +63,6 @@ class LambdaPackaging {
       }
     }
     this.platform = `linux-${cpu}`;
-    const stage = this.options.stage ?? service.provider.stage;
-    service.custom ??= {};
-    service.custom.esbuild ??= {};
     this.workFolder = path.join('.esbuild', 'package', stage);
     service.custom.esbuild.outputWorkFolder = this.workFolder;
     Object.assign(process.env, {

@@ -5,8 +5,8 @@ import { ROOT } from '../../scripts/local/service-config';
 import { apiUrl } from './local';
 
 // `npm test` beside a running `npm start`: packaging (`sls package`, the template tests, `npm run deploy`) must leave
-// the build that serverless-offline serves the functions from — `.esbuild/.build` — in place.
-const OFFLINE_BUILD = path.join(ROOT, '.esbuild', '.build', 'functions');
+// the build that serverless-offline serves the functions from — `.esbuild/offline/<its port>/.build` — in place.
+const OFFLINE_BUILD = path.join(ROOT, '.esbuild', 'offline', String(process.env.LOCAL_API_BACKEND_PORT), '.build', 'functions');
 const PACKAGE_DIR = path.join('.local', `test-packaging-${process.env.LOCAL_PORT_OFFSET ?? '0'}`);
 /** Not a measure: a guard so a packaging that hangs fails the test instead of the run. Measured here: 60–75 s. */
 const PACKAGE_LIMIT_MS = 240_000;

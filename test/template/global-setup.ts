@@ -1,8 +1,8 @@
 /**
  * Builds each template of TEMPLATE_BUILDS once per test run, e.g. `sls package --stage prod --package
  * .local/template/prod`. Offline and without AWS credentials; the template tests then read the JSON it writes.
- * One at a time: every `sls package` of this service builds in the same esbuild work folder (`.esbuild/`) and removes
- * it when done, so two at once would zip each other's half-built bundles.
+ * One at a time: the packagings of one stage build in the same esbuild work folder (`.esbuild/package/<stage>`) and
+ * remove it when done, so two at once would zip each other's half-built bundles.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';

@@ -1,9 +1,17 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FRONT_SECRET_HEADER, jwtChecker, MAX_PAYLOAD_BYTES, startApiFront, type TokenCheck } from '../../scripts/local/api-gateway';
+import {
+  FRONT_SECRET_HEADER,
+  jwtChecker,
+  MAX_PAYLOAD_BYTES,
+  routeKey,
+  startApiFront,
+  type TokenCheck,
+} from '../../scripts/local/api-gateway';
 import { apiRoutes, corsConfiguration, resolveRoute, type ApiRoute } from '../../scripts/local/api-routes';
 import type { ServiceConfig } from '../../scripts/local/service-config';
+import { createThrottle } from '../../scripts/local/throttle';
 
 const cognito = { name: 'cognito', scopes: [] };
 /** The routes of serverless.yml (the template tests hold them to the packaged API). */
@@ -329,6 +337,77 @@ describe('the API front (fails closed in front of serverless-offline)', () => {
     await expect(
       startApiFront({ host: '127.0.0.1', port: 0, backendPort: 9, routes: ROUTES, checks: new Map(), backendSecret: 's' }),
     ).rejects.toThrow(/authorizer "cognito"/);
+  });
+});
+
+describe('the API front: route throttling (429) and the integration timeout (503)', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  async function frontWith(backendPort: number, extra: Partial<Parameters<typeof startApiFront>[0]>) {
+    const front = await startApiFront({
+      host: '127.0.0.1',
+      port: 0,
+      backendPort,
+      routes: ROUTES,
+      checks: new Map([['cognito', async () => true]]),
+      cors: corsConfiguration({ provider: { httpApi: { cors: true } }, functions: {} } as unknown as ServiceConfig),
+      backendSecret: 's',
+      ...extra,
+    });
+    closers.push(() => front.close());
+    return front;
+  }
+
+  it('names routes as RouteSettings do', () => {
+    expect(routeKey({ method: 'POST', path: '/subscriptions' })).toBe('POST /subscriptions');
+    expect(routeKey({ method: '*', path: '/x/{proxy+}' })).toBe('ANY /x/{proxy+}');
+    expect(routeKey({ method: '*', path: '*' })).toBe('$default');
+  });
+
+  it('past the route\'s burst: 429 {"message":"Too Many Requests"} with the CORS headers, and the backend sees none of them', async () => {
+    // Arrange: the stage's settings for POST /subscriptions, on a clock that does not move
+    const backend = await startBackend();
+    closers.push(backend.close);
+    const throttle = createThrottle({ routes: new Map([['POST /subscriptions', { rate: 5, burst: 3 }]]) }, () => 0);
+    const front = await frontWith(backend.port, { throttle });
+    const post = () =>
+      request(front.url, { method: 'POST', path: '/subscriptions', headers: { origin: 'http://127.0.0.1:8080', 'content-type': 'application/json' }, body: '{}' });
+
+    // Act
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await post());
+    const other = await request(front.url, { path: '/health' });
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 429, 429]);
+    expect(JSON.parse(answers[4]!.body)).toEqual({ message: 'Too Many Requests' });
+    expect(answers[4]!.headers['access-control-allow-origin']).toBe('*');
+    expect(backend.seen.filter((seen) => seen.url === '/subscriptions')).toHaveLength(3);
+    expect(other.status).toBe(200); // another route has its own bucket (none here)
+  });
+
+  it('a backend that does not answer in time: 503 {"message":"Service Unavailable"}, the API Gateway answer', async () => {
+    // Arrange: a backend that takes the request and never answers
+    const held: http.ServerResponse[] = [];
+    const silent = http.createServer((_req, res) => held.push(res));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const front = await frontWith((silent.address() as AddressInfo).port, { integrationTimeoutMs: 200 });
+
+    // Act
+    const response = await request(front.url, { path: '/health', headers: { origin: 'http://127.0.0.1:8080' } });
+
+    // Assess
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.body)).toEqual({ message: 'Service Unavailable' });
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(held).toHaveLength(1);
   });
 });
 

@@ -28,6 +28,12 @@ async function errorFrom(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message);
 }
 
+/**
+ * The status an answer gets when it is a 2xx the app cannot read: the API failed to say what it did, so the visitor is
+ * told the server had a problem (a 5xx), never that it worked.
+ */
+const UNREADABLE_ANSWER_STATUS = 502;
+
 export class Api {
   constructor(private readonly config: SiteConfig) {}
 
@@ -45,11 +51,18 @@ export class Api {
       throw new ApiError(NETWORK_ERROR_STATUS, 'network', error instanceof Error ? error.message : String(error));
     }
     if (!response.ok) throw await errorFrom(response);
-    return (await response.json()) as T;
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new ApiError(UNREADABLE_ANSWER_STATUS, 'unreadable_response', `${response.status} without a JSON body`);
+    }
   }
 
-  subscribe(email: string, name?: string): Promise<{ status: string }> {
-    return this.call('POST', '/subscriptions', name ? { email, name } : { email }, false);
+  /** Resolves only when the API says it accepted the address: a 2xx with anything else is no subscription. */
+  async subscribe(email: string, name?: string): Promise<{ status: 'accepted' }> {
+    const answer = await this.call<{ status?: unknown } | null>('POST', '/subscriptions', name ? { email, name } : { email }, false);
+    if (answer?.status !== 'accepted') throw new ApiError(UNREADABLE_ANSWER_STATUS, 'unreadable_response', 'the subscription was not accepted');
+    return { status: 'accepted' };
   }
 
   uploadUrl(file: { type: string; size: number }): Promise<PresignedUpload> {
