@@ -1,7 +1,7 @@
 import {
   errorResponse, HttpError, badRequest, json, parseJsonObject, payloadTooLarge, type JsonRequest,
-} from '../../functions/lib/http';
-import { logger } from '../../functions/lib/logger';
+} from '../../../../functions/lib/http';
+import { logger } from '../../../../functions/lib/logger';
 
 describe('errorResponse', () => {
   let logError: jest.SpyInstance;

@@ -1,4 +1,4 @@
-import { groupsOf, me } from '../../functions/me/me';
+import { groupsOf, me } from '../../../../functions/me/me';
 
 describe('me', () => {
   it('describes the caller from the verified claims', () => {

@@ -6,8 +6,8 @@ import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'no
 import {
   buildPolicy, resolveExpiry, signCookies, signUrl, sourceCidr, validateContentFolder, validateContentKey,
   type SigningSettings,
-} from '../../functions/signed-url/signing';
-import { HttpError } from '../../functions/lib/http';
+} from '../../../../functions/signed-url/signing';
+import { HttpError } from '../../../../functions/lib/http';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { keyPairId: 'K2TESTKEYID', privateKey };

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { HttpError } from '../../../functions/lib/http';
-import { S3PostPresigner } from '../../../functions/upload-url/presigner';
-import { createUploadUrl, parseUploadRequest, type Presigner } from '../../../functions/upload-url/upload-url';
+import { HttpError } from '../../../../functions/lib/http';
+import { S3PostPresigner } from '../../../../functions/upload-url/presigner';
+import { createUploadUrl, parseUploadRequest, type Presigner } from '../../../../functions/upload-url/upload-url';
 
 const OWNER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
 const options = { maxBytes: 20 * 1024 * 1024, expiresSeconds: 300 };

@@ -19,24 +19,24 @@ interface Route {
 const USER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
 const ROUTES: Route[] = [
   {
-    name: 'POST /subscriptions', module: '../../functions/subscribe/handler', method: 'POST', rawPath: '/subscriptions',
+    name: 'POST /subscriptions', module: '../../../functions/subscribe/handler', method: 'POST', rawPath: '/subscriptions',
     good: { body: { email: 'ada@example.com', name: 'Ada' }, status: 202, answer: { status: 'accepted' } }, maxBytes: 2 * 1024,
   },
   {
-    name: 'POST /uploads', module: '../../functions/upload-url/handler', method: 'POST', rawPath: '/uploads',
+    name: 'POST /uploads', module: '../../../functions/upload-url/handler', method: 'POST', rawPath: '/uploads',
     good: { body: { contentType: 'image/png', size: 1234 }, status: 201, answer: { maxBytes: 1234 } }, maxBytes: 16 * 1024,
   },
   {
     // The store has no such user: a 403 not_premium shows the body got through to the premium check.
-    name: 'POST /premium/url', module: '../../functions/signed-url/handler', method: 'POST', rawPath: '/premium/url',
+    name: 'POST /premium/url', module: '../../../functions/signed-url/handler', method: 'POST', rawPath: '/premium/url',
     good: { body: { key: 'premium/guides/intro.txt' }, status: 403, answer: { error: { code: 'not_premium' } } }, maxBytes: 16 * 1024,
   },
   {
-    name: 'POST /premium/cookies', module: '../../functions/signed-url/handler', method: 'POST', rawPath: '/premium/cookies',
+    name: 'POST /premium/cookies', module: '../../../functions/signed-url/handler', method: 'POST', rawPath: '/premium/cookies',
     good: { body: { folder: 'premium/videos/intro/' }, status: 403, answer: { error: { code: 'not_premium' } } }, maxBytes: 16 * 1024,
   },
   {
-    name: 'PUT /users/{userId}/plan', module: '../../functions/plan/handler', method: 'PUT', rawPath: `/users/${USER}/plan`,
+    name: 'PUT /users/{userId}/plan', module: '../../../functions/plan/handler', method: 'PUT', rawPath: `/users/${USER}/plan`,
     pathParameters: { userId: USER }, good: { body: { plan: 'premium' }, status: 200, answer: { userId: USER, plan: 'premium' } }, maxBytes: 16 * 1024,
   },
 ];
@@ -174,7 +174,7 @@ describe('routes without a body keep working without one', () => {
 
   it('GET /me answers a token without sub with 401, and a normal one with the caller', async () => {
     // Prepare
-    const { handler } = (await import('../../functions/me/handler')) as { handler: Handler };
+    const { handler } = (await import('../../../functions/me/handler')) as { handler: Handler };
     const me = (claims: Record<string, unknown>) =>
       handler({ headers: {}, requestContext: { http: { method: 'GET' }, authorizer: { jwt: { claims, scopes: null } } } });
 
@@ -200,7 +200,7 @@ describe('routes without a body keep working without one', () => {
     jest.resetModules();
     const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
     const storeCalls = jest.spyOn(DynamoDBDocumentClient.prototype, 'send');
-    const { handler } = (await import('../../functions/unsubscribe/handler')) as { handler: Handler };
+    const { handler } = (await import('../../../functions/unsubscribe/handler')) as { handler: Handler };
 
     // Act
     const response = await handler({

@@ -1,0 +1,44 @@
+import { HttpError } from '../../../../functions/lib/http';
+import { changePlan, groupsOf, parsePlanChange, requireAdmin } from '../../../../functions/plan/plan';
+import { registerUser } from '../../../../functions/registration/registration';
+import { MemoryUsers } from '../../../support/users';
+
+const NOW = Date.parse('2030-01-01T00:00:00Z');
+
+async function status(promise: Promise<unknown>): Promise<[number, string]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof HttpError) return [error.statusCode, error.code];
+    throw error;
+  }
+  return [200, 'ok'];
+}
+
+describe('plan changes', () => {
+  it('needs the admins group in the verified claims', () => {
+    expect(() => requireAdmin(['admins'])).not.toThrow();
+    expect(() => requireAdmin('[readers admins]')).not.toThrow();
+    expect(() => requireAdmin(undefined)).toThrow(HttpError);
+    expect(() => requireAdmin('[administrators]')).toThrow(HttpError);
+    expect(groupsOf('[a b]')).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    [{ plan: 'gold' }, 'invalid_plan'],
+    [{ plan: 'free', premiumUntil: '2031-01-01' }, 'invalid_plan'],
+    [{ plan: 'premium', premiumUntil: 'tomorrow' }, 'invalid_premium_until'],
+    [{ plan: 'premium', premiumUntil: '2029-01-01T00:00:00Z' }, 'invalid_premium_until'],
+    [[], 'bad_request'],
+  ])('refuses %p', (body, code) => {
+    expect(() => parsePlanChange(body, NOW)).toThrow(expect.objectContaining({ statusCode: 400, code }) as Error);
+  });
+
+  it('sets premium until a date, and answers 404 for an unknown user', async () => {
+    const users = new MemoryUsers();
+    await registerUser({ userId: 'u1', email: 'a@example.com' }, users, new Date(NOW));
+    const change = parsePlanChange({ plan: 'premium', premiumUntil: '2030-02-01T00:00:00Z' }, NOW);
+    await expect(changePlan('u1', change, users, new Date(NOW))).resolves.toMatchObject({ plan: 'premium', premiumUntil: '2030-02-01T00:00:00.000Z' });
+    expect(await status(changePlan('nobody', change, users, new Date(NOW)))).toEqual([404, 'user_not_found']);
+  });
+});
