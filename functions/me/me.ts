@@ -1,4 +1,4 @@
-import { unauthorized } from '../lib/http';
+import { UnauthorizedError } from '../lib/errors';
 
 /** The caller as the verified token describes them. */
 export interface Me {
@@ -15,7 +15,7 @@ export function me(claims: Record<string, unknown>): Me {
   const sub = claims.sub;
   // The JWT authorizer checks kid, signature, iss, aud/client_id, exp, nbf, iat and scopes, not that `sub` is there
   // ("Control access to HTTP APIs with JWT authorizers in API Gateway"): a token naming nobody is the caller's 401.
-  if (typeof sub !== 'string' || sub === '') throw unauthorized('The token has no subject');
+  if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('unauthorized', 'The token has no subject');
   return { userId: sub, email: typeof claims.email === 'string' ? claims.email : null, groups: groupsOf(claims) };
 }
 

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../lib/clients/dynamodb';
-import { errorResponse, json, notFound, parseJsonObject } from '../lib/http';
+import { NotFoundError } from '../lib/errors';
+import { errorResponse, json, parseJsonObject } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { changePlan, parsePlanChange, requireAdmin } from './plan';
@@ -12,7 +13,7 @@ export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   try {
     requireAdmin(event.requestContext.authorizer?.jwt?.claims?.['cognito:groups']);
     const userId = event.pathParameters?.userId;
-    if (!userId) throw notFound('No such user', 'user_not_found');
+    if (!userId) throw new NotFoundError('user_not_found', 'No such user');
     const change = parsePlanChange(parseJsonObject(event), Date.now());
     return json(200, await changePlan(userId, change, store, new Date()));
   } catch (error) {

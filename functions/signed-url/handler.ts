@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../lib/clients/dynamodb';
 import { s3 } from '../lib/clients/s3';
-import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
+import { UnauthorizedError } from '../lib/errors';
+import { errorResponse, json, parseJsonObject } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { S3ContentStore } from './content-store';
@@ -22,7 +23,7 @@ const deps: Deps = {
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
-    if (typeof sub !== 'string' || sub === '') throw unauthorized();
+    if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('unauthorized', 'Authentication required');
     const caller = { userId: sub, sourceIp: event.requestContext.http.sourceIp };
     const body = parseJsonObject(event);
     if (event.rawPath.endsWith('/cookies')) {

@@ -1,5 +1,5 @@
 /** The use cases behind POST /premium/url and POST /premium/cookies: premium check, content check, then signing. */
-import { forbidden, notFound } from '../lib/http';
+import { ForbiddenError, NotFoundError } from '../lib/errors';
 import { isPremium, type UserStore } from '../lib/users';
 import type { ContentStore } from './content-store';
 import {
@@ -24,7 +24,7 @@ export interface Deps {
 
 async function requirePremium(caller: Caller, deps: Deps): Promise<void> {
   const user = await deps.users.get(caller.userId);
-  if (!isPremium(user, deps.now())) throw forbidden('Premium content needs an active premium plan', 'not_premium');
+  if (!isPremium(user, deps.now())) throw new ForbiddenError('not_premium', 'Premium content needs an active premium plan');
 }
 
 export async function issueUrl(
@@ -34,7 +34,7 @@ export async function issueUrl(
   const key = validateContentKey(request.key, deps.settings.prefix);
   const expiresIn = resolveExpiry(request.expiresIn, deps.settings.expiry);
   await requirePremium(caller, deps);
-  if (!(await deps.content.exists(key))) throw notFound('No such premium content', 'content_not_found');
+  if (!(await deps.content.exists(key))) throw new NotFoundError('content_not_found', 'No such premium content');
   const now = deps.now();
   if (deps.delivery === 's3') {
     const url = await deps.content.presignGet(key, expiresIn);
@@ -47,11 +47,11 @@ export async function issueCookies(
   caller: Caller, request: { folder?: unknown; expiresIn?: unknown }, deps: Deps,
 ): Promise<SignedCookies> {
   if (deps.delivery === 's3') {
-    throw notFound('Signed cookies need CloudFront delivery; this stage serves premium content from S3', 'cookies_unavailable');
+    throw new NotFoundError('cookies_unavailable', 'Signed cookies need CloudFront delivery; this stage serves premium content from S3');
   }
   const folder = validateContentFolder(request.folder, deps.settings.prefix);
   const expiresIn = resolveExpiry(request.expiresIn, deps.settings.expiry);
   await requirePremium(caller, deps);
-  if (!(await deps.content.folderHasFiles(folder))) throw notFound('No such premium folder', 'content_not_found');
+  if (!(await deps.content.folderHasFiles(folder))) throw new NotFoundError('content_not_found', 'No such premium folder');
   return signCookies(folder, caller.sourceIp, deps.now(), expiresIn, deps.settings, await deps.signingKey(), deps.cookie);
 }

@@ -1,4 +1,5 @@
 import { groupsOf, me } from '../../../../functions/me/me';
+import { refusal } from '../../../support/errors';
 
 describe('me', () => {
   it('describes the caller from the verified claims', () => {
@@ -10,7 +11,7 @@ describe('me', () => {
   });
 
   it.each([{ email: 'a@example.com' }, { sub: '' }, { sub: 42 }])('refuses claims %p without a subject with 401, not a 500', (claims) => {
-    expect(() => me(claims)).toThrow(expect.objectContaining({ statusCode: 401, code: 'unauthorized' }) as Error);
+    expect(refusal(() => me(claims))).toEqual({ statusCode: 401, code: 'unauthorized' });
   });
 
   it.each([

@@ -1,26 +1,23 @@
-import { HttpError } from '../../../../functions/lib/http';
+import { ForbiddenError } from '../../../../functions/lib/errors';
 import { changePlan, groupsOf, parsePlanChange, requireAdmin } from '../../../../functions/plan/plan';
 import { registerUser } from '../../../../functions/registration/registration';
+import { refusal, rejection } from '../../../support/errors';
 import { MemoryUsers } from '../../../support/users';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 
 async function status(promise: Promise<unknown>): Promise<[number, string]> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HttpError) return [error.statusCode, error.code];
-    throw error;
-  }
-  return [200, 'ok'];
+  const { statusCode, code } = await rejection(promise);
+  return [statusCode, code];
 }
 
 describe('plan changes', () => {
   it('needs the admins group in the verified claims', () => {
     expect(() => requireAdmin(['admins'])).not.toThrow();
     expect(() => requireAdmin('[readers admins]')).not.toThrow();
-    expect(() => requireAdmin(undefined)).toThrow(HttpError);
-    expect(() => requireAdmin('[administrators]')).toThrow(HttpError);
+    expect(() => requireAdmin(undefined)).toThrow(ForbiddenError);
+    expect(() => requireAdmin('[administrators]')).toThrow(ForbiddenError);
+    expect(refusal(() => requireAdmin(undefined))).toEqual({ statusCode: 403, code: 'not_admin' });
     expect(groupsOf('[a b]')).toEqual(['a', 'b']);
   });
 
@@ -31,7 +28,7 @@ describe('plan changes', () => {
     [{ plan: 'premium', premiumUntil: '2029-01-01T00:00:00Z' }, 'invalid_premium_until'],
     [[], 'bad_request'],
   ])('refuses %p', (body, code) => {
-    expect(() => parsePlanChange(body, NOW)).toThrow(expect.objectContaining({ statusCode: 400, code }) as Error);
+    expect(refusal(() => parsePlanChange(body, NOW))).toEqual({ statusCode: 400, code });
   });
 
   it('sets premium until a date, and answers 404 for an unknown user', async () => {

@@ -1,10 +1,10 @@
 /** The signed-url use cases with in-memory ports: the premium check and the content check before signing. */
 import { generateKeyPairSync } from 'node:crypto';
-import { HttpError } from '../../../../functions/lib/http';
 import type { UserStore } from '../../../../functions/lib/users';
 import { registerUser } from '../../../../functions/registration/registration';
 import type { ContentStore } from '../../../../functions/signed-url/content-store';
 import { issueCookies, issueUrl, type Deps } from '../../../../functions/signed-url/signed-url';
+import { rejection } from '../../../support/errors';
 import { MemoryUsers } from '../../../support/users';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
@@ -29,13 +29,8 @@ function deps(users: UserStore, overrides: Partial<Deps> = {}): Deps {
 }
 
 async function status(promise: Promise<unknown>): Promise<[number, string]> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HttpError) return [error.statusCode, error.code];
-    throw error;
-  }
-  return [200, 'ok'];
+  const { statusCode, code } = await rejection(promise);
+  return [statusCode, code];
 }
 
 describe('issuing URLs and cookies', () => {

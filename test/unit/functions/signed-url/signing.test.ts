@@ -7,7 +7,7 @@ import {
   buildPolicy, resolveExpiry, signCookies, signUrl, sourceCidr, validateContentFolder, validateContentKey,
   type SigningSettings,
 } from '../../../../functions/signed-url/signing';
-import { HttpError } from '../../../../functions/lib/http';
+import { refusal as errorOf } from '../../../support/errors';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { keyPairId: 'K2TESTKEYID', privateKey };
@@ -23,16 +23,6 @@ const fromUrlSafe = (value: string) => Buffer.from(value.replace(/-/g, '+').repl
 
 function verifies(policy: string, signature: string, key: KeyObject = publicKey): boolean {
   return verify('sha1', Buffer.from(policy), key, fromUrlSafe(signature));
-}
-
-function errorOf(act: () => unknown): HttpError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError');
 }
 
 describe('validateContentKey', () => {

@@ -1,5 +1,5 @@
-import { HttpError } from '../../../../functions/lib/http';
 import { normaliseEmail, parseSubscribeRequest, subscribe, UNSUBSCRIBE_TOKEN } from '../../../../functions/subscribe/subscribe';
+import { answerTo } from '../../../support/errors';
 import { InMemorySubscriberStore } from '../../../support/subscriptions';
 
 const refusal = (body: unknown): { status: number; code: string } | undefined => {
@@ -7,8 +7,8 @@ const refusal = (body: unknown): { status: number; code: string } | undefined =>
     parseSubscribeRequest(body);
     return undefined;
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return { status: error.statusCode, code: error.code };
+    const { statusCode, code } = answerTo(error);
+    return { status: statusCode, code };
   }
 };
 
