@@ -1,5 +1,6 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parse as parseContentType } from 'content-type';
+import type { Claims } from './claims';
 import { DomainError, type DomainErrorName } from './errors';
 import { logger } from './logger';
 
@@ -68,6 +69,11 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   }
   logger.error('unhandled error', { error: error as Error });
   return json(500, errorBody('internal_error', 'Internal server error'));
+}
+
+/** The claims the route's JWT authorizer verified (none on a route without one); lib/claims.ts reads them. */
+export function jwtClaims(event: APIGatewayProxyEventV2WithJWTAuthorizer): Claims {
+  return event.requestContext.authorizer?.jwt?.claims ?? {};
 }
 
 /** What the body guard reads of an HTTP API (payload format 2.0) event. */

@@ -1,4 +1,5 @@
 /** Changing a user's plan: shared by the admin route and the operator command (`npm run plan`). */
+import { groupsOf, type Claims } from '../lib/claims';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
 import { PLANS, type Plan, type User, type UserStore } from '../lib/users';
 
@@ -9,15 +10,8 @@ export interface PlanChange {
   premiumUntil?: string;
 }
 
-/** `cognito:groups` as API Gateway's JWT authorizer passes it: an array, or a string `[a b]` of names. */
-export function groupsOf(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.map(String);
-  if (typeof claim !== 'string') return [];
-  return claim.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
-}
-
-export function requireAdmin(groupsClaim: unknown): void {
-  if (!groupsOf(groupsClaim).includes(ADMINS_GROUP)) {
+export function requireAdmin(claims: Claims): void {
+  if (!groupsOf(claims).includes(ADMINS_GROUP)) {
     throw new ForbiddenError('not_admin', `Only members of ${ADMINS_GROUP} may change plans`);
   }
 }

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { subjectOf } from '../lib/claims';
 import { dynamoDb } from '../lib/clients/dynamodb';
 import { s3 } from '../lib/clients/s3';
-import { UnauthorizedError } from '../lib/errors';
-import { errorResponse, json, parseJsonObject } from '../lib/http';
+import { errorResponse, json, jwtClaims, parseJsonObject } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { S3ContentStore } from './content-store';
@@ -22,9 +22,7 @@ const deps: Deps = {
 /** POST /premium/url `{ key, expiresIn? }` and POST /premium/cookies `{ folder, expiresIn? }`; JWT-authorized. */
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
-    if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('unauthorized', 'Authentication required');
-    const caller = { userId: sub, sourceIp: event.requestContext.http.sourceIp };
+    const caller = { userId: subjectOf(jwtClaims(event)), sourceIp: event.requestContext.http.sourceIp };
     const body = parseJsonObject(event);
     if (event.rawPath.endsWith('/cookies')) {
       const { setCookies, ...result } = await issueCookies(caller, body, deps);
