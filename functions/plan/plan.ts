@@ -1,14 +1,9 @@
 /** Changing a user's plan: shared by the admin route and the operator command (`npm run plan`). */
 import { groupsOf, type Claims } from '../lib/claims';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
-import { PLANS, type Plan, type User, type UserStore } from '../lib/users';
+import { PLANS, type Plan, type PlanChange, type User, type UserStore } from '../lib/users';
 
 export const ADMINS_GROUP = 'admins';
-
-export interface PlanChange {
-  plan: Plan;
-  premiumUntil?: string;
-}
 
 export function requireAdmin(claims: Claims): void {
   if (!groupsOf(claims).includes(ADMINS_GROUP)) {
@@ -17,7 +12,9 @@ export function requireAdmin(claims: Claims): void {
 }
 
 export function parsePlanChange(body: unknown, nowMs: number): PlanChange {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('bad_request', 'Body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('bad_request', 'Body must be a JSON object');
+  }
   const { plan, premiumUntil } = body as Record<string, unknown>;
   if (typeof plan !== 'string' || !PLANS.includes(plan as Plan)) {
     throw new ValidationError('invalid_plan', `plan must be one of ${PLANS.join(', ')}`);
@@ -31,7 +28,7 @@ export function parsePlanChange(body: unknown, nowMs: number): PlanChange {
 }
 
 export async function changePlan(userId: string, change: PlanChange, store: UserStore, now: Date): Promise<User> {
-  const user = await store.setPlan(userId, change.plan, change.premiumUntil, now.toISOString());
+  const user = await store.setPlan(userId, change, now.toISOString());
   if (!user) throw new NotFoundError('user_not_found', 'No such user');
   return user;
 }

@@ -116,14 +116,23 @@ export function buildPolicy(input: PolicyInput): string | undefined {
 // KeyObject too; passing the parsed key is what keeps issuance near the cost of one RSA signature (bench/signing.ts).
 const asSignerKey = (key: KeyObject) => key as unknown as string;
 
+/** What every signature needs besides the content it is for. */
+export interface SigningInput {
+  /** The caller's address (the API's request context), for IP lock. */
+  sourceIp: string | undefined;
+  nowMs: number;
+  /** Seconds from now until the URL or cookies expire (resolveExpiry). */
+  expiresIn: number;
+  settings: SigningSettings;
+  signingKey: SigningKey;
+}
+
 export interface SignedUrl {
   url: string;
   expiresAt: string;
 }
 
-export function signUrl(
-  key: string, sourceIp: string | undefined, nowMs: number, expiresIn: number, settings: SigningSettings, signing: SigningKey,
-): SignedUrl {
+export function signUrl({ key, sourceIp, nowMs, expiresIn, settings, signingKey }: SigningInput & { key: string }): SignedUrl {
   const expiresAt = Math.floor(nowMs / 1000) + expiresIn;
   const url = `${settings.baseUrl}/${key}`;
   const policy = buildPolicy({
@@ -131,7 +140,7 @@ export function signUrl(
     expiresAt,
     sourceCidr: settings.ipLock ? sourceCidr(sourceIp) : undefined,
   });
-  const credentials = { keyPairId: signing.keyPairId, privateKey: asSignerKey(signing.privateKey) };
+  const credentials = { keyPairId: signingKey.keyPairId, privateKey: asSignerKey(signingKey.privateKey) };
   const signed = policy === undefined
     ? getSignedUrl({ ...credentials, url, dateLessThan: expiresAt * 1000 })
     : getSignedUrl({ ...credentials, url, policy });
@@ -157,8 +166,7 @@ export interface SignedCookies {
  * hold wildcards). Path limits each cookie to the folder, so the browser sends them only where they are valid.
  */
 export function signCookies(
-  folder: string, sourceIp: string | undefined, nowMs: number, expiresIn: number, settings: SigningSettings,
-  signing: SigningKey, cookie: CookieSettings,
+  { folder, cookie, sourceIp, nowMs, expiresIn, settings, signingKey }: SigningInput & { folder: string; cookie: CookieSettings },
 ): SignedCookies {
   const expiresAt = Math.floor(nowMs / 1000) + expiresIn;
   const policy = buildPolicy({
@@ -167,7 +175,7 @@ export function signCookies(
     sourceCidr: settings.ipLock ? sourceCidr(sourceIp) : undefined,
   });
   if (policy === undefined) throw new Error('a wildcard resource always needs a custom policy');
-  const values = getSignedCookies({ keyPairId: signing.keyPairId, privateKey: asSignerKey(signing.privateKey), policy });
+  const values = getSignedCookies({ keyPairId: signingKey.keyPairId, privateKey: asSignerKey(signingKey.privateKey), policy });
   const expires = new Date(expiresAt * 1000);
   const attributes = [
     `Path=/${folder}`,

@@ -1,5 +1,5 @@
 /** Test doubles for the paid-content flows: the UsersTable port in memory. */
-import type { Plan, User, UserStore } from '../../functions/lib/users';
+import type { PlanChange, User, UserStore } from '../../functions/lib/users';
 
 export class MemoryUsers implements UserStore {
   readonly rows = new Map<string, User>();
@@ -10,7 +10,7 @@ export class MemoryUsers implements UserStore {
     this.rows.set(user.userId, user);
     return true;
   }
-  async setPlan(userId: string, plan: Plan, premiumUntil: string | undefined, now: string) {
+  async setPlan(userId: string, { plan, premiumUntil }: PlanChange, now: string) {
     const user = this.rows.get(userId);
     if (!user) return undefined;
     const updated: User = { ...user, plan, premiumUntil, updatedAt: now };

@@ -10,7 +10,7 @@ describe('registration', () => {
 
     // Act
     const first = await registerUser({ userId: 'u1', email: 'a@example.com' }, users, new Date(NOW));
-    await users.setPlan('u1', 'premium', undefined, 'later');
+    await users.setPlan('u1', { plan: 'premium' }, 'later');
     const second = await registerUser({ userId: 'u1', email: 'a@example.com' }, users, new Date(NOW + 1000));
 
     // Assess

@@ -3,8 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { UserStore } from '../../../../functions/lib/users';
 import { registerUser } from '../../../../functions/registration/registration';
 import type { ContentStore } from '../../../../functions/signed-url/content-store';
-import { issueCookies, issueUrl, type Deps } from '../../../../functions/signed-url/signed-url';
-import { rejection } from '../../../support/errors';
+import {
+  issueCookies, issueUrl, parseCookiesRequest, parseUrlRequest, type Deps,
+} from '../../../../functions/signed-url/signed-url';
+import { refusal, rejection } from '../../../support/errors';
 import { MemoryUsers } from '../../../support/users';
 
 const NOW = Date.parse('2030-01-01T00:00:00Z');
@@ -33,14 +35,38 @@ async function status(promise: Promise<unknown>): Promise<[number, string]> {
   return [statusCode, code];
 }
 
+describe('request bodies', () => {
+  const { settings } = deps(new MemoryUsers());
+
+  it('reads a URL request: the key without a leading slash, the default or a requested expiry', () => {
+    expect(parseUrlRequest({ key: '/premium/a.pdf' }, settings)).toEqual({ key: 'premium/a.pdf', expiresIn: 300 });
+    expect(parseUrlRequest({ key: 'premium/a.pdf', expiresIn: '120' }, settings)).toEqual({ key: 'premium/a.pdf', expiresIn: 120 });
+  });
+
+  it('reads a cookies request: the folder with its trailing slash', () => {
+    expect(parseCookiesRequest({ folder: 'premium/videos/intro', expiresIn: 600 }, settings)).toEqual({ folder: 'premium/videos/intro/', expiresIn: 600 });
+  });
+
+  it.each([
+    ['no key', () => parseUrlRequest({ folder: 'premium/videos/intro/' }, settings), 'invalid_content_key'],
+    ['a key that is not a string', () => parseUrlRequest({ key: 42 }, settings), 'invalid_content_key'],
+    ['an expiry below the bounds', () => parseUrlRequest({ key: 'premium/a.pdf', expiresIn: 5 }, settings), 'invalid_expiry'],
+    ['an expiry that is no number', () => parseUrlRequest({ key: 'premium/a.pdf', expiresIn: 'soon' }, settings), 'invalid_expiry'],
+    ['no folder', () => parseCookiesRequest({ key: 'premium/a.pdf' }, settings), 'invalid_content_key'],
+    ['the premium prefix itself', () => parseCookiesRequest({ folder: 'premium/' }, settings), 'invalid_content_key'],
+  ])('refuses %s with 400', (_, act, code) => {
+    expect(refusal(act)).toEqual({ statusCode: 400, code });
+  });
+});
+
 describe('issuing URLs and cookies', () => {
   const users = new MemoryUsers();
   beforeAll(async () => {
     await registerUser({ userId: 'free', email: 'f@example.com' }, users, new Date(NOW));
     await registerUser({ userId: 'paid', email: 'p@example.com' }, users, new Date(NOW));
     await registerUser({ userId: 'lapsed', email: 'l@example.com' }, users, new Date(NOW));
-    await users.setPlan('paid', 'premium', undefined, '');
-    await users.setPlan('lapsed', 'premium', '2029-12-31T00:00:00Z', '');
+    await users.setPlan('paid', { plan: 'premium' }, '');
+    await users.setPlan('lapsed', { plan: 'premium', premiumUntil: '2029-12-31T00:00:00Z' }, '');
   });
   const caller = (userId: string) => ({ userId, sourceIp: '203.0.113.9' });
 
@@ -67,5 +93,7 @@ describe('issuing URLs and cookies', () => {
       expiresAt: '2030-01-01T00:02:00.000Z',
     });
     expect(await status(issueCookies(caller('paid'), { folder: 'premium/videos/intro' }, s3))).toEqual([404, 'cookies_unavailable']);
+    // No request is good on a stage without cookies: the answer does not depend on the folder.
+    expect(await status(issueCookies(caller('paid'), { folder: 'premium/../x' }, s3))).toEqual([404, 'cookies_unavailable']);
   });
 });

@@ -105,7 +105,7 @@ describe('sourceCidr', () => {
 describe('signUrl', () => {
   it('gives a canned-policy URL that expires in the requested seconds and verifies with the public key', () => {
     // Act
-    const { url, expiresAt } = signUrl('premium/a.pdf', '198.51.100.4', NOW, 300, settings, signingKey);
+    const { url, expiresAt } = signUrl({ key: 'premium/a.pdf', sourceIp: '198.51.100.4', nowMs: NOW, expiresIn: 300, settings, signingKey });
 
     // Assess
     const parsed = new URL(url);
@@ -121,7 +121,9 @@ describe('signUrl', () => {
 
   it('gives an IP-locked custom-policy URL when IP lock is on', () => {
     // Act
-    const { url } = signUrl('premium/a.pdf', '198.51.100.4', NOW, 60, { ...settings, ipLock: true }, signingKey);
+    const { url } = signUrl({
+      key: 'premium/a.pdf', sourceIp: '198.51.100.4', nowMs: NOW, expiresIn: 60, settings: { ...settings, ipLock: true }, signingKey,
+    });
 
     // Assess
     const parsed = new URL(url);
@@ -137,8 +139,14 @@ describe('signUrl', () => {
 describe('signCookies', () => {
   it('sets the three CloudFront cookies for the folder with a wildcard policy and the cookie attributes', () => {
     // Act
-    const cookies = signCookies('premium/videos/intro/', undefined, NOW, 600, settings, signingKey, {
-      domain: 'example.com', secure: true, sameSite: 'Strict',
+    const cookies = signCookies({
+      folder: 'premium/videos/intro/',
+      cookie: { domain: 'example.com', secure: true, sameSite: 'Strict' },
+      sourceIp: undefined,
+      nowMs: NOW,
+      expiresIn: 600,
+      settings,
+      signingKey,
     });
 
     // Assess
