@@ -1,5 +1,5 @@
-import { welcomeBatchHandler } from '../../functions/welcome/batch';
-import { MalformedRecordError, parseStreamRecord, PermanentSendError } from '../../functions/welcome/welcome';
+import { welcomeBatchHandler } from '../../../../functions/welcome/batch';
+import { MalformedRecordError, parseStreamRecord, PermanentSendError } from '../../../../functions/welcome/welcome';
 import {
   InMemorySubscriberStore,
   lambdaContext,
@@ -9,7 +9,7 @@ import {
   streamEvent,
   streamRecord,
   subscriberItem,
-} from '../support/subscriptions';
+} from '../../../support/subscriptions';
 
 const settings = { unsubscribeBaseUrl: 'https://api.example.com/subscriptions/', siteUrl: 'https://blog.example.com/' };
 
