@@ -20,8 +20,9 @@ const deps: IngestDeps = {
 /** POST /events `{ events: [...] }` (public, throttled per stage): 202, or 503 with Retry-After if the stream refused some. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    const { sourceIp, userAgent } = event.requestContext.http;
-    const arrival = { receivedAt: new Date(), sourceIp, userAgent: userAgent ?? '' };
+    const { http, timeEpoch } = event.requestContext;
+    // The time API Gateway received the request (also what a sample event replays with its client times).
+    const arrival = { receivedAt: new Date(timeEpoch), sourceIp: http.sourceIp, userAgent: http.userAgent ?? '' };
     const body = parseJsonObject(event, MAX_BODY_BYTES, { textPlain: true });
     const events = parseEventBatch(body, arrival.receivedAt, config.clock);
     const result = await ingest(events, arrival, deps);

@@ -28,7 +28,10 @@ function request(body: string, contentType = 'text/plain;charset=UTF-8'): Record
     headers: { 'content-type': contentType },
     body,
     isBase64Encoded: false,
-    requestContext: { http: { method: 'POST', path: '/events', protocol: 'HTTP/1.1', sourceIp: '198.51.100.23', userAgent: 'Mozilla/5.0 Firefox/133.0' } },
+    requestContext: {
+      http: { method: 'POST', path: '/events', protocol: 'HTTP/1.1', sourceIp: '198.51.100.23', userAgent: 'Mozilla/5.0 Firefox/133.0' },
+      timeEpoch: Date.now(),
+    },
   };
 }
 
@@ -87,7 +90,24 @@ describe('POST /events handler', () => {
     expect(command.input.StreamName).toBe('analytics-stream');
     const record = JSON.parse(Buffer.from(command.input.Records![0]!.Data!).toString('utf8')) as Record<string, unknown>;
     expect(record).toMatchObject({ eventId: uuid(0), sourceIp: '198.51.100.23', userAgent: 'Mozilla/5.0 Firefox/133.0' });
+    // API Gateway's time of the request.
     expect(Date.parse(record.receivedAt as string)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("measures the client's clock against API Gateway's time of the request, and stores that time", async () => {
+    // Prepare: a request API Gateway received a week ago, with events of that moment
+    send.mockImplementation(answer());
+    const then = Date.parse('2026-05-04T10:20:30.000Z');
+    const old = request(JSON.stringify({ events: [{ ...beaconEvent(1), clientTime: '2026-05-04T10:20:00.000Z' }] }));
+    (old.requestContext as { timeEpoch: number }).timeEpoch = then;
+
+    // Act
+    const response = await handler(old);
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    const command = (send.mock.calls as [PutRecordsCommand][])[0]![0];
+    expect(JSON.parse(Buffer.from(command.input.Records![0]!.Data!).toString('utf8'))).toMatchObject({ receivedAt: '2026-05-04T10:20:30.000Z' });
   });
 
   it('takes application/json too', async () => {
