@@ -2,6 +2,8 @@
  * The transform's handler with Secrets Manager faked: the key is read once per container (Powertools' cache), a
  * Firehose event becomes Firehose's answer, and a missing or short key fails the invocation (Firehose retries it).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 
 type Handler = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
@@ -70,6 +72,17 @@ describe('analyticsTransform handler', () => {
     expect(second).toEqual(first);
     expect(send).toHaveBeenCalledTimes(1);
     expect((send.mock.calls as [{ input: unknown }][])[0]![0].input).toMatchObject({ SecretId: ENV.IP_HASH_KEY_SECRET });
+  });
+
+  it('answers the sample events/firehose/analytics-transform.json: two kept, a bot and a repeat dropped, one malformed', async () => {
+    const handler = await load();
+    send.mockResolvedValue({ SecretString: 'k'.repeat(64), $metadata: {} });
+    const sample = JSON.parse(readFileSync(path.join(__dirname, '../../../../events/firehose/analytics-transform.json'), 'utf8')) as FirehoseTransformationEvent;
+
+    const result = await handler(sample);
+
+    expect(result.records.map((r) => r.recordId)).toEqual(sample.records.map((r) => r.recordId));
+    expect(result.records.map((r) => r.result)).toEqual(['Ok', 'Ok', 'Dropped', 'Dropped', 'ProcessingFailed']);
   });
 
   it('fails the invocation when the secret holds no usable key (Firehose then retries it)', async () => {

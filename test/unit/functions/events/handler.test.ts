@@ -3,6 +3,8 @@
  * input is a 400 that writes nothing, and PutRecords' partial failures are retried record by record until they are
  * written or the answer is a 503 with Retry-After.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
@@ -108,6 +110,16 @@ describe('POST /events handler', () => {
     expect(response.statusCode).toBe(202);
     const command = (send.mock.calls as [PutRecordsCommand][])[0]![0];
     expect(JSON.parse(Buffer.from(command.input.Records![0]!.Data!).toString('utf8'))).toMatchObject({ receivedAt: '2026-05-04T10:20:30.000Z' });
+  });
+
+  it('takes the sample events/http/post-events.json (sls invoke local)', async () => {
+    send.mockImplementation(answer());
+    const sample = JSON.parse(readFileSync(path.join(__dirname, '../../../../events/http/post-events.json'), 'utf8')) as unknown;
+
+    const response = await handler(sample);
+
+    expect(response.statusCode).toBe(202);
+    expect(body(response)).toEqual({ status: 'accepted', count: 2 });
   });
 
   it('takes application/json too', async () => {
