@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { EventBatchSchema, MAX_USER_AGENT_LENGTH, type ClientEvent, type StreamRecord } from '../lib/analytics-events';
+import { EventBatchSchema, MAX_EVENTS_PER_REQUEST, MAX_USER_AGENT_LENGTH, type ClientEvent, type StreamRecord } from '../lib/analytics-events';
 import { ValidationError } from '../lib/errors';
 
 /** What the server knows about the request, and the client must not decide. */
@@ -68,22 +68,27 @@ function describeIssue(issue: z.core.$ZodIssue): ValidationError {
     return new ValidationError('unknown_field', `Unknown field: ${issue.keys.map((key) => where([...issue.path, key])).join(', ')}`);
   }
   if (field === 'events') {
-    const detail = issue.code === 'invalid_type' ? 'must be a list' : 'must hold 1 to 25 events';
+    const detail = issue.code === 'invalid_type' ? 'must be a list' : `must hold 1 to ${MAX_EVENTS_PER_REQUEST} events`;
     return new ValidationError('invalid_events', `events ${detail}`);
   }
-  const detail =
-    issue.code === 'invalid_value'
-      ? `must be one of ${issue.values.map(String).join(', ')}`
-      : issue.code === 'invalid_type'
-        ? `must be a ${issue.expected}`
-        : issue.code === 'too_big'
-          ? `must be at most ${String(issue.maximum)} characters`
-          : issue.code === 'too_small'
-            ? 'must not be empty'
-            : issue.code === 'invalid_format'
-              ? `is not a valid ${issue.format === 'regex' ? 'value' : issue.format}`
-              : 'is not valid';
-  return new ValidationError('invalid_event', `${field} ${detail}`);
+  return new ValidationError('invalid_event', `${field} ${ruleBroken(issue)}`);
+}
+
+function ruleBroken(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_type':
+      return `must be a ${issue.expected}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)} characters`;
+    case 'too_small':
+      return 'must not be empty';
+    case 'invalid_format':
+      return `is not a valid ${issue.format === 'regex' ? 'value' : issue.format}`;
+    default:
+      return 'is not valid';
+  }
 }
 
 /**
