@@ -92,11 +92,24 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** RFC 8259 §8.1: JSON between systems is UTF-8; a body that is not valid UTF-8 is not JSON. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The media types a route's body may be declared as; every route takes application/json. */
+export interface BodyOptions {
+  /**
+   * Also take `text/plain` (still UTF-8 JSON inside): POST /events, whose caller is navigator.sendBeacon. A beacon
+   * whose body is a string goes out as `text/plain;charset=UTF-8`, a CORS-safelisted type, so without a preflight. A
+   * Blob typed application/json needs one, and beacons carry credentials, which a preflight answered with the API's
+   * wildcard origin refuses: that beacon would never leave the browser (W3C Beacon, "sendBeacon() method"; Fetch,
+   * "CORS protocol and credentials").
+   */
+  textPlain?: boolean;
+}
+
 /**
  * The one guard of every JSON body route: the request's body as a JSON object, or an HttpError (400, or 413 when it
  * is too large) that says which rule it broke. Rules in order: a body is there; its media type is application/json
- * (any case, parameters allowed, charset UTF-8 only); it fits in maxBytes; its base64 (if any) and UTF-8 are
- * valid; it parses; and it is an object (not null, an array, a string, a number or a boolean).
+ * (any case, parameters allowed, charset UTF-8 only; text/plain too where the route says so); it fits in maxBytes;
+ * its base64 (if any) and UTF-8 are valid; it parses; and it is an object (not null, an array, a string, a number or
+ * a boolean).
  *
  * Header names are lower-case in payload format 2.0, and repeated headers arrive joined with commas ("Create AWS
  * Lambda proxy integrations for HTTP APIs in API Gateway", API Gateway developer guide): a doubled Content-Type is
@@ -105,12 +118,17 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * would make the local stack answer differently. No route uses ambient credentials (cookies), so a content type
  * that a cross-site form could send is refused for clarity, not as the only CSRF defence.
  */
-export function parseJsonObject(request: JsonRequest, maxBytes = 16 * 1024): Record<string, unknown> {
+export function parseJsonObject(
+  request: JsonRequest,
+  maxBytes = 16 * 1024,
+  options: BodyOptions = {},
+): Record<string, unknown> {
   const { body, isBase64Encoded } = request;
   if (typeof body !== 'string' || body === '') throw badRequest('Request body is required', 'body_required');
   const contentType = request.headers?.['content-type'];
-  if (contentType !== undefined && !isJsonMediaType(contentType)) {
-    throw badRequest('Content-Type must be application/json (UTF-8)', 'unsupported_content_type');
+  const types = options.textPlain ? ['application/json', 'text/plain'] : ['application/json'];
+  if (contentType !== undefined && !isJsonMediaType(contentType, types)) {
+    throw badRequest(`Content-Type must be ${types.join(' or ')} (UTF-8)`, 'unsupported_content_type');
   }
   if (isBase64Encoded && !BASE64.test(body)) {
     throw badRequest('Request body is not valid base64', 'invalid_body_encoding');
@@ -129,7 +147,7 @@ export function parseJsonObject(request: JsonRequest, maxBytes = 16 * 1024): Rec
   return value as Record<string, unknown>;
 }
 
-function isJsonMediaType(header: string): boolean {
+function isJsonMediaType(header: string, types: readonly string[]): boolean {
   let parsed: ReturnType<typeof parseContentType>;
   try {
     parsed = parseContentType(header);
@@ -138,5 +156,5 @@ function isJsonMediaType(header: string): boolean {
   }
   const { type, parameters } = parsed;
   const charset = parameters.charset?.toLowerCase();
-  return type === 'application/json' && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
+  return types.includes(type) && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
 }

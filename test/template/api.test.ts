@@ -25,8 +25,8 @@ describe('HTTP API authorization (prod template)', () => {
     const me = routes.find((r) => r.RouteKey === 'GET /me');
 
     // Assess
-    // Public by design: the liveness probe, the reader sign-up, and the unsubscribe routes whose credential is the
-    // token in the path (opened from a mail, by readers who have no account).
+    // Public by design: the liveness probe, the reader sign-up, the unsubscribe routes whose credential is the token in
+    // the path (opened from a mail, by readers who have no account), and the analytics beacon of every reader.
     expect(open.sort()).toEqual(
       [
         'GET /health',
@@ -34,6 +34,7 @@ describe('HTTP API authorization (prod template)', () => {
         'DELETE /subscriptions/{token}',
         'GET /subscriptions/{token}/unsubscribe',
         'POST /subscriptions/{token}/unsubscribe',
+        'POST /events',
       ].sort(),
     );
     expect(me).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: 'HttpApiAuthorizerCognito' } });

@@ -19,7 +19,8 @@ export interface TemplateBuild {
 
 /**
  * The stages the README documents: dev and prod as they are, and dev with every optional switch on (premium files as
- * presigned S3 URLs, S3 Transfer Acceleration for uploads, AVIF thumbnails beside WebP). Not prod with the switches:
+ * presigned S3 URLs, S3 Transfer Acceleration for uploads, AVIF thumbnails beside WebP, a provisioned analytics stream
+ * instead of on-demand). Not prod with the switches:
  * prod locks premium URLs to the viewer's IP, which S3 delivery cannot do (functions/signed-url/config.ts).
  */
 export const TEMPLATE_BUILDS: readonly TemplateBuild[] = [
@@ -28,7 +29,7 @@ export const TEMPLATE_BUILDS: readonly TemplateBuild[] = [
   {
     name: 'dev-all-switches',
     stage: 'dev',
-    params: ['premiumDelivery=s3', 'uploadAcceleration=true', 'thumbnailFormats=webp,avif'],
+    params: ['premiumDelivery=s3', 'uploadAcceleration=true', 'thumbnailFormats=webp,avif', 'analyticsShardCount=2'],
   },
 ];
 

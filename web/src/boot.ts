@@ -1,4 +1,5 @@
 /** What every page does first: read /config.json, set up sign-in, and show who is signed in in the header. */
+import { Beacon, flushOnPageHide } from './analytics';
 import { Api } from './api';
 import { configureAuth, currentUser, type SignedInUser } from './auth';
 import { parseConfig, type SiteConfig } from './config';
@@ -7,6 +8,38 @@ export interface Page {
   config: SiteConfig;
   api: Api;
   user: SignedInUser | undefined;
+  /** The page's analytics events; none where the stack takes none (config.json `analytics`). */
+  analytics: Beacon | undefined;
+}
+
+const SESSION_KEY = 'blog-analytics-session';
+
+/** A random id per tab, kept in sessionStorage; none when storage is off (private modes may throw). */
+function tabSessionId(): string | undefined {
+  try {
+    let id = sessionStorage.getItem(SESSION_KEY);
+    if (id === null) {
+      id = crypto.randomUUID();
+      sessionStorage.setItem(SESSION_KEY, id);
+    }
+    return id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The page's analytics, wired to the browser: sendBeacon to `<apiUrl>/events`, flushed when the page is hidden. */
+function startAnalytics(apiUrl: string): Beacon {
+  const sessionId = tabSessionId();
+  const beacon = new Beacon(`${apiUrl}/events`, {
+    // A browser without sendBeacon takes nothing: the events go with the page.
+    send: (url, body) => (typeof navigator.sendBeacon === 'function' ? navigator.sendBeacon(url, body) : true),
+    uuid: () => crypto.randomUUID(),
+    now: () => new Date(),
+    ...(sessionId === undefined ? {} : { sessionId }),
+  });
+  flushOnPageHide(beacon, { document, window });
+  return beacon;
 }
 
 async function loadConfig(): Promise<SiteConfig> {
@@ -52,9 +85,12 @@ export async function boot(): Promise<Page | undefined> {
     return undefined;
   }
   configureAuth(config);
+  // Every page is a page view; the beacon goes when the page is hidden or left.
+  const analytics = config.analytics ? startAnalytics(config.apiUrl) : undefined;
+  analytics?.track('page_view', { path: location.pathname, referrer: document.referrer });
   const user = await currentUser();
   showAccount(user);
-  return { config, api: new Api(config), user };
+  return { config, api: new Api(config), user, analytics };
 }
 
 /** Shows a message in a status element: `role=status` for news, `role=alert` for problems. */

@@ -28,6 +28,8 @@ export interface SiteConfig {
   };
   uploads: { maxBytes: number; types: string[] };
   thumbnails: { widths: number[]; format: string };
+  /** Whether the stack takes analytics events (POST /events): the pages then send them (analytics.ts). */
+  analytics: boolean;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +63,11 @@ function url(value: unknown, where: string): string {
 function positiveInteger(value: unknown, where: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
   throw new ConfigError(`${where} must be a positive integer`);
+}
+
+function flag(value: unknown, where: string): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new ConfigError(`${where} must be true or false`);
 }
 
 function list<T>(value: unknown, where: string, item: (v: unknown, where: string) => T): T[] {
@@ -98,5 +105,7 @@ export function parseConfig(raw: unknown): SiteConfig {
       widths: list(thumbnails.widths, 'thumbnails.widths', positiveInteger),
       format: text(thumbnails.format, 'thumbnails.format'),
     },
+    // Absent in a config.json written before the analytics existed: no events are sent.
+    analytics: config.analytics === undefined ? false : flag(config.analytics, 'analytics'),
   };
 }

@@ -10,7 +10,7 @@ describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
     ['SiteUrl', 'https://d111111abcdef8.cloudfront.net'],
   ]);
 
-  it('takes the API and user pool from the outputs and signs in with SRP', () => {
+  it('takes the API and user pool from the outputs, signs in with SRP and sends analytics events', () => {
     // Act
     const config = deployedSiteConfig({ stage: 'prod', region: 'eu-west-1', outputs, params });
 
@@ -23,6 +23,7 @@ describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
       auth: { userPoolId: 'eu-west-1_AbCdEf', userPoolClientId: '1example23456789', flow: 'USER_SRP_AUTH' },
       uploads: { maxBytes: 20971520, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] },
       thumbnails: { widths: [160, 480, 1200], format: 'webp' },
+      analytics: true,
     });
   });
 
@@ -59,5 +60,7 @@ describe('localSiteConfig (config.json of the local stack)', () => {
       flow: 'USER_PASSWORD_AUTH',
       codeHint: 'Running locally, no email is sent: cognito-local writes the code to .local/local/logs/cognito.log.',
     });
+    // Until the local stack has a stream for POST /events.
+    expect(config.analytics).toBe(false);
   });
 });

@@ -20,6 +20,12 @@ describe('parseConfig', () => {
     expect(config.auth).toEqual({ userPoolId: 'eu-west-1_AbC', userPoolClientId: 'client', flow: 'USER_SRP_AUTH' });
   });
 
+  it('sends analytics events only where config.json says so (absent in a config written before them)', () => {
+    expect(parseConfig(valid).analytics).toBe(false);
+    expect(parseConfig({ ...valid, analytics: true }).analytics).toBe(true);
+    expect(() => parseConfig({ ...valid, analytics: 'yes' })).toThrow('analytics must be true or false');
+  });
+
   it.each([
     ['a missing API URL', { ...valid, apiUrl: undefined }, 'apiUrl must be a non-empty string'],
     ['a relative API URL', { ...valid, apiUrl: '/api' }, 'apiUrl must be an absolute URL'],

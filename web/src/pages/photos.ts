@@ -52,6 +52,7 @@ async function upload(file: File): Promise<void> {
   const presigned = await api.uploadUrl(file);
   const card = addCard(file.name);
   await postToS3(presigned, file);
+  page.analytics?.track('photo_upload', { path: location.pathname });
   say(status, `${file.name} is uploaded. Making its thumbnail…`);
   card.caption.textContent = `${file.name}: making the thumbnail…`;
 

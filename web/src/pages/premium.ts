@@ -25,6 +25,8 @@ async function unlock(): Promise<void> {
       const media = mediaOf(item);
       media.src = urls[i]!.url;
       item.hidden = false;
+      // Opened: the member now sees the photo or can play the video.
+      page.analytics?.track('premium_open', { path: location.pathname, target: item.dataset.premiumKey });
     });
     const until = new Date(Math.min(...urls.map((u) => Date.parse(u.expiresAt))));
     say(status, `Welcome, premium member. These links work until ${until.toLocaleTimeString()}.`, 'success');

@@ -152,6 +152,22 @@ describe('parseJsonObject', () => {
     expect(refusal(request)).toEqual({ status: 400, code });
   });
 
+  it('takes text/plain JSON only where the route says so (POST /events, sent by navigator.sendBeacon)', () => {
+    // Prepare: what a beacon with a string body sends
+    const beacon = { headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: '{"events":[]}', isBase64Encoded: false };
+
+    // Act
+    const taken = parseJsonObject(beacon, 8 * 1024, { textPlain: true });
+
+    // Assess
+    expect(taken).toEqual({ events: [] });
+    expect(refusal(beacon)).toEqual({ status: 400, code: 'unsupported_content_type' });
+    expect(() => parseJsonObject({ ...beacon, headers: { 'content-type': 'text/plain; charset=iso-8859-1' } }, 8 * 1024, { textPlain: true })).toThrow(
+      new HttpError(400, 'unsupported_content_type', 'Content-Type must be application/json or text/plain (UTF-8)'),
+    );
+    expect(() => parseJsonObject({ ...beacon, body: '[]' }, 8 * 1024, { textPlain: true })).toThrow('Request body must be a JSON object');
+  });
+
   it('says what was wrong in the stable error shape', () => {
     // Act
     const response = errorResponse(
