@@ -7,19 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { FRONT_SECRET_HEADER, jwtAuthorizers, jwtChecker, startApiFront } from './api-gateway';
-import { apiRoutes, corsConfiguration } from './api-routes';
-import { createThrottle, routeThrottling } from './throttle';
-import { preloadCognito, type LocalUserPool } from './cognito';
-import { preparePaidContent, startPaidContent } from './paid-content';
-import { attachSignedRequestAuth } from './signed-requests';
-import { edgeFromConfig, s3ObjectSource, startEdge } from './edge';
-import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './processes';
+import { FRONT_SECRET_HEADER, jwtAuthorizers, jwtChecker, startApiFront } from './api/front';
+import { apiRoutes, corsConfiguration } from './api/routes';
+import { createThrottle, routeThrottling } from './api/throttle';
+import { preloadCognito, type LocalUserPool } from './cognito/preload';
+import { preparePaidContent, startPaidContent } from './secrets';
+import { attachSignedRequestAuth } from './edge/signed-requests';
+import { edgeFromConfig, s3ObjectSource, startEdge } from './edge/server';
+import { assertPortsFree, portAcceptsConnections, spawnManaged, waitUntil, type ManagedProcess } from './shared/processes';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localClientConfig, localPorts, localS3ClientConfig, type LocalPorts } from './ports';
-import { startLocalS3, type LocalS3 } from './s3';
-import { startLocalS3Events } from './s3-events';
+import { startLocalS3, type LocalS3 } from './s3/server';
+import { startLocalS3Events } from './s3/events';
 import { startStreamPollers } from './streams';
-import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './resources';
+import { bucketNames, createBuckets, createMessaging, createTables, type LocalQueue } from './cloudformation/resources';
 import { loadServiceConfig, ROOT, type ServiceConfig } from './service-config';
 
 export interface StackOptions {
@@ -168,7 +168,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
               '-cp',
               path.join(dir, 'DynamoDBLocal.jar'),
               // DynamoDB Local's own main() binds every interface; this launcher binds HOST only.
-              path.join(ROOT, 'scripts', 'local', 'java', 'DynamoDbLocalLoopback.java'),
+              path.join(ROOT, 'scripts', 'local', 'dynamodb', 'DynamoDbLocalLoopback.java'),
               '-port',
               String(ports.dynamodb),
               '-dbPath',
@@ -202,7 +202,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
           spawnManaged({
             name: 'messaging',
             command: process.execPath,
-            args: [path.join(ROOT, 'scripts', 'local', 'fauxqs-server.mjs')],
+            args: [path.join(ROOT, 'scripts', 'local', 'messaging', 'fauxqs-server.mjs')],
             cwd: stateDir,
             env: { ...env, FAUXQS_PORT: String(ports.messaging) },
             logDir,
@@ -262,7 +262,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     await step('Starting the HTTP API (serverless-offline)', async () => {
       // Known only to the front and serverless-offline's guard: the backend refuses requests that bypass the front.
       const backendSecret = randomBytes(32).toString('base64url');
-      const guard = path.join(ROOT, 'scripts', 'local', 'offline-guard.cjs');
+      const guard = path.join(ROOT, 'scripts', 'local', 'lambda', 'offline-guard.cjs');
       const proc = managed(
         spawnManaged({
           name: 'offline',

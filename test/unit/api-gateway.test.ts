@@ -8,10 +8,10 @@ import {
   routeKey,
   startApiFront,
   type TokenCheck,
-} from '../../scripts/local/api-gateway';
-import { apiRoutes, corsConfiguration, resolveRoute, type ApiRoute } from '../../scripts/local/api-routes';
+} from '../../scripts/local/api/front';
+import { apiRoutes, corsConfiguration, resolveRoute, type ApiRoute } from '../../scripts/local/api/routes';
 import type { ServiceConfig } from '../../scripts/local/service-config';
-import { createThrottle } from '../../scripts/local/throttle';
+import { createThrottle } from '../../scripts/local/api/throttle';
 
 const cognito = { name: 'cognito', scopes: [] };
 /** The routes of serverless.yml (the template tests hold them to the packaged API). */

@@ -16,14 +16,14 @@ import {
   type EdgeDefinition,
   type ObjectSource,
   type RunningEdge,
-} from '../../scripts/local/edge';
+} from '../../scripts/local/edge/server';
 import {
   loadServiceConfig,
   localPhysicalName,
   type CfnResource,
   type ServiceConfig,
 } from '../../scripts/local/service-config';
-import { verifySignedRequest } from '../../scripts/local/signed-requests';
+import { verifySignedRequest } from '../../scripts/local/edge/signed-requests';
 
 const LAST_MODIFIED = new Date('2024-05-01T10:00:00Z');
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const lambdaWorker = require('../../scripts/local/lambda-worker.cjs') as {
+const lambdaWorker = require('../../scripts/local/lambda/lambda-worker.cjs') as {
   lambdaAwareWorker: (real: typeof Worker, log?: (line: string) => void) => new (file: string, options: object) => Environment;
   responseProblem: (result: unknown) => string | undefined;
   INTERNAL_SERVER_ERROR: object;

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { triggerFunctions } from '../../scripts/local/cognito';
-import { startLocalSecrets, type LocalSecrets } from '../../scripts/local/secrets';
+import { triggerFunctions } from '../../scripts/local/cognito/preload';
+import { startLocalSecrets, type LocalSecrets } from '../../scripts/local/secrets/endpoint';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 
 describe('local Secrets Manager endpoint', () => {

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3PostPresigner } from '../../functions/upload-url/presigner';
-import { checkPostUpload, type PostUpload } from '../../scripts/local/post-policy';
+import { checkPostUpload, type PostUpload } from '../../scripts/local/s3/post-policy';
 import { LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../../scripts/local/ports';
 
 const BUCKET = 'serverless-blog-local-uploads-bucket';

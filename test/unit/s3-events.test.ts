@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { encodeEventKey, functionLogicalId, s3Notifications, startS3EventDispatch, type S3Notification } from '../../scripts/local/s3-events';
+import { encodeEventKey, functionLogicalId, s3Notifications, startS3EventDispatch, type S3Notification } from '../../scripts/local/s3/events';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 
 const config = {

@@ -1,4 +1,4 @@
-import { createThrottle, routeThrottling, type RouteThrottling } from '../../scripts/local/throttle';
+import { createThrottle, routeThrottling, type RouteThrottling } from '../../scripts/local/api/throttle';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 
 /** A stage's throttling, as the subscriptions route has it: 5 requests a second, 20 at once. */

@@ -9,8 +9,8 @@
  * a Key-Pair-Id that names a public key of a trusted key group. Anything else is CloudFront's 403.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { EdgeDefinition, ViewerAuth, ViewerRequest } from './edge';
-import { localPhysicalName, type ServiceConfig } from './service-config';
+import type { EdgeDefinition, ViewerAuth, ViewerRequest } from './server';
+import { localPhysicalName, type ServiceConfig } from '../service-config';
 
 /** Key-Pair-Id → public key, for one behaviour's trusted key groups. */
 export type TrustedKeys = Map<string, KeyObject>;

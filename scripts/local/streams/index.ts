@@ -28,9 +28,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './ports';
-import { physicalName } from './resources';
-import type { ServiceConfig } from './service-config';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from '../ports';
+import { physicalName } from '../cloudformation/resources';
+import type { ServiceConfig } from '../service-config';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings, from the resolved serverless.yml

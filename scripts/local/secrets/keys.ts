@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './service-config';
+import { ROOT } from '../service-config';
 
 /** serverless.yml's default `premiumKeyName`; the stack checks that the resolved config agrees. */
 export const LOCAL_KEY_NAME = 'key-1';

@@ -6,7 +6,7 @@
  * A route's own `RouteSettings` entry wins over the stage's `DefaultRouteSettings`; a route with neither is limited
  * only by the account, which the local stack does not emulate.
  */
-import type { ServiceConfig } from './service-config';
+import type { ServiceConfig } from '../service-config';
 
 export interface ThrottleLimits {
   /** Steady-state requests per second. */

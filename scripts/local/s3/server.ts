@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { checkPostUpload, type S3FormError } from './post-policy';
-import { LOCAL_S3_CREDENTIALS } from './ports';
+import { LOCAL_S3_CREDENTIALS } from '../ports';
 
 export interface LocalS3 {
   /** The s3rver instance: it emits `event` for object-created/removed notifications. */

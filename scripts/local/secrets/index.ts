@@ -1,8 +1,8 @@
 /** The paid-content pieces of the local stack: the signing key pair and the Secrets Manager endpoint serving it. */
 import { ensureLocalKeyPair, LOCAL_KEY_NAME, localPrivateKeyPath } from './keys';
-import { HOST, LOCAL_REGION, type LocalPorts } from './ports';
-import { startLocalSecrets } from './secrets';
-import { param, type ServiceConfig } from './service-config';
+import { HOST, LOCAL_REGION, type LocalPorts } from '../ports';
+import { startLocalSecrets } from './endpoint';
+import { param, type ServiceConfig } from '../service-config';
 
 /** Before serverless.yml is resolved: the template reads the local public key. */
 export function preparePaidContent(): void {

@@ -15,8 +15,8 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { resourcesOfType, type ServiceConfig } from './service-config';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from './ports';
+import { resourcesOfType, type ServiceConfig } from '../service-config';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from '../ports';
 
 export interface S3Notification {
   bucket: string;

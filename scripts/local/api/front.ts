@@ -18,8 +18,8 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { corsResponseHeaders, resolveRoute, type ApiRoute, type CorsConfiguration } from './api-routes';
-import type { ServiceConfig } from './service-config';
+import { corsResponseHeaders, resolveRoute, type ApiRoute, type CorsConfiguration } from './routes';
+import type { ServiceConfig } from '../service-config';
 import type { Throttle } from './throttle';
 
 export interface JwtAuthorizer {

@@ -15,7 +15,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import { param, type CfnResource, type ServiceConfig } from './service-config';
+import { param, type CfnResource, type ServiceConfig } from '../service-config';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The definition: what the edge needs from AWS::CloudFront::Distribution, in plain values.

@@ -9,7 +9,7 @@ import {
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { localArn, localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from './service-config';
+import { localArn, localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from '../service-config';
 
 /** The name a resource has locally: its literal name from the template, else the local naming rule. */
 export function physicalName(config: ServiceConfig, logicalId: string, resource: CfnResource, prop: string): string {

@@ -4,7 +4,7 @@
  * alone which requests reach serverless-offline, so everything here fails closed: a request that matches no route
  * exactly is refused, never passed on for the backend to interpret in its own way.
  */
-import type { ServiceConfig } from './service-config';
+import type { ServiceConfig } from '../service-config';
 
 /** A route of the HTTP API and the JWT authorizer that guards it, as declared in serverless.yml. */
 export interface ApiRoute {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 // cognito-local's own defaults for a new pool (its standard attribute schema), so a preloaded pool equals a created one.
 import { USER_POOL_AWS_DEFAULTS } from 'cognito-local/lib/services/cognitoService';
-import { param, resourcesOfType, type ServiceConfig } from './service-config';
+import { param, resourcesOfType, type ServiceConfig } from '../service-config';
 
 export interface LocalUserPool {
   userPoolId: string;
