@@ -46,24 +46,6 @@ export function param(config: ServiceConfig, name: string): unknown {
   return config.params[stage]?.[name] ?? config.params.default?.[name];
 }
 
-/**
- * The name a resource gets on the local stack when its definition leaves the name to CloudFormation:
- * `<service>-<stage>-<kebab-case logical id>`, e.g. ContentBucket → serverless-blog-local-content-bucket.
- * serverless.yml's `local` params use the same rule.
- */
-export function localPhysicalName(config: ServiceConfig, logicalId: string): string {
-  const kebab = logicalId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-  return `${config.service}-${config.provider.stage}-${kebab}`;
-}
-
-/**
- * The ARN a queue or topic has on the local stack (fauxqs puts account 000000000000 and the region in it); the
- * `local` params of serverless.yml spell it out the same way, e.g. `arn:aws:sns:us-east-1:000000000000:<name>`.
- */
-export function localArn(service: 'sqs' | 'sns', name: string): string {
-  return `arn:aws:${service}:us-east-1:000000000000:${name}`;
-}
-
 export function resourcesOfType(config: ServiceConfig, type: string): [string, CfnResource][] {
   return Object.entries(config.resources.Resources).filter(([, r]) => r.Type === type);
 }

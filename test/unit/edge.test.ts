@@ -17,12 +17,8 @@ import {
   type ObjectSource,
   type RunningEdge,
 } from '../../scripts/local/edge/server';
-import {
-  loadServiceConfig,
-  localPhysicalName,
-  type CfnResource,
-  type ServiceConfig,
-} from '../../scripts/local/service-config';
+import { loadServiceConfig, type CfnResource, type ServiceConfig } from '../../scripts/local/service-config';
+import { localPhysicalName } from '../../scripts/local/shared/intrinsics';
 import { verifySignedRequest } from '../../scripts/local/edge/signed-requests';
 
 const LAST_MODIFIED = new Date('2024-05-01T10:00:00Z');

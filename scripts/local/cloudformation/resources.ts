@@ -9,13 +9,8 @@ import {
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { localArn, localPhysicalName, resourcesOfType, type CfnResource, type ServiceConfig } from '../service-config';
-
-/** The name a resource has locally: its literal name from the template, else the local naming rule. */
-export function physicalName(config: ServiceConfig, logicalId: string, resource: CfnResource, prop: string): string {
-  const declared = resource.Properties?.[prop];
-  return typeof declared === 'string' ? declared : localPhysicalName(config, logicalId);
-}
+import { resourcesOfType, type CfnResource, type ServiceConfig } from '../service-config';
+import { localArn, physicalName, resolve, type Lookup } from '../shared/intrinsics';
 
 /** CreateTable input from an AWS::DynamoDB::Table definition, with only what DynamoDB Local understands. */
 export function tableInput(config: ServiceConfig, logicalId: string, resource: CfnResource): CreateTableCommandInput {
@@ -134,12 +129,12 @@ export async function createMessaging(
   sns: SNSClient,
 ): Promise<{ queues: Map<string, LocalQueue>; topics: Map<string, string> }> {
   const queues = new Map<string, LocalQueue>();
-  const arnOf = (value: unknown): string => {
-    const logicalId = refTarget(value);
-    const queue = logicalId ? queues.get(logicalId) : undefined;
-    if (queue) return queue.arn;
-    if (typeof value === 'string') return value;
-    throw new Error(`cannot resolve ${JSON.stringify(value)} to a local queue`);
+  const topics = new Map<string, string>();
+  const lookup = messagingLookup(queues, topics);
+  const queueArn = (value: unknown, where: string): string => {
+    const arn = resolve(value, lookup);
+    if (arn.startsWith('arn:aws:sqs:')) return arn;
+    throw new Error(`${where}: ${JSON.stringify(value)} is not a queue ARN`);
   };
   // Dead-letter queues first, so that a RedrivePolicy can name them.
   const definitions = resourcesOfType(config, 'AWS::SQS::Queue').sort(
@@ -152,7 +147,7 @@ export async function createMessaging(
     const redrive = props.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | undefined;
     if (redrive) {
       attributes.RedrivePolicy = JSON.stringify({
-        deadLetterTargetArn: arnOf(redrive.deadLetterTargetArn),
+        deadLetterTargetArn: queueArn(redrive.deadLetterTargetArn, `${logicalId}.RedrivePolicy`),
         maxReceiveCount: Number(redrive.maxReceiveCount),
       });
     }
@@ -161,7 +156,6 @@ export async function createMessaging(
     queues.set(logicalId, { url: QueueUrl!, arn: localArn('sqs', name) });
   }
 
-  const topics = new Map<string, string>();
   for (const [logicalId, resource] of resourcesOfType(config, 'AWS::SNS::Topic')) {
     const { TopicArn } = await sns.send(
       new CreateTopicCommand({ Name: physicalName(config, logicalId, resource, 'TopicName') }),
@@ -172,14 +166,13 @@ export async function createMessaging(
   for (const [logicalId, resource] of resourcesOfType(config, 'AWS::SNS::Subscription')) {
     const props = resource.Properties ?? {};
     if (props.Protocol !== 'sqs') throw new Error(`${logicalId}: only sqs subscriptions run locally`);
-    const topicId = refTarget(props.TopicArn);
-    const topicArn = topicId ? topics.get(topicId) : undefined;
-    if (!topicArn) throw new Error(`${logicalId}: TopicArn must reference a topic of this stack`);
+    const topicArn = resolve(props.TopicArn, lookup);
+    if (![...topics.values()].includes(topicArn)) throw new Error(`${logicalId}: TopicArn must reference a topic of this stack`);
     const attributes: Record<string, string> = {};
     if (props.RawMessageDelivery !== undefined) attributes.RawMessageDelivery = scalar(props.RawMessageDelivery);
     if (props.FilterPolicy !== undefined) attributes.FilterPolicy = JSON.stringify(props.FilterPolicy);
     await sns.send(
-      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: arnOf(props.Endpoint), Attributes: attributes }),
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn(props.Endpoint, `${logicalId}.Endpoint`), Attributes: attributes }),
     );
   }
   return { queues, topics };
@@ -190,12 +183,20 @@ function scalar(value: unknown): string {
   throw new Error(`expected a plain value, got ${JSON.stringify(value)}`);
 }
 
-/** The logical id a `Ref` or `Fn::GetAtt` points at. */
-function refTarget(value: unknown): string | undefined {
-  if (value && typeof value === 'object') {
-    const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
-    if (typeof v.Ref === 'string') return v.Ref;
-    if (Array.isArray(v['Fn::GetAtt']) && typeof v['Fn::GetAtt'][0] === 'string') return v['Fn::GetAtt'][0];
-  }
-  return undefined;
+/**
+ * What Ref and Fn::GetAtt return for the queues and topics made so far ("AWS::SQS::Queue" / "AWS::SNS::Topic",
+ * Return values): a queue's Ref is its URL, a topic's its ARN.
+ */
+function messagingLookup(queues: Map<string, LocalQueue>, topics: Map<string, string>): Lookup {
+  const lastPart = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+  return (logicalId, attribute = 'Ref') => {
+    const queue = queues.get(logicalId);
+    const topic = topics.get(logicalId);
+    const values: Record<string, string> = queue
+      ? { Ref: queue.url, QueueUrl: queue.url, Arn: queue.arn, QueueName: lastPart(queue.arn) }
+      : topic
+        ? { Ref: topic, TopicArn: topic, TopicName: lastPart(topic) }
+        : {};
+    return values[attribute];
+  };
 }

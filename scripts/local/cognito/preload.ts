@@ -3,6 +3,7 @@ import path from 'node:path';
 // cognito-local's own defaults for a new pool (its standard attribute schema), so a preloaded pool equals a created one.
 import { USER_POOL_AWS_DEFAULTS } from 'cognito-local/lib/services/cognitoService';
 import { param, resourcesOfType, type ServiceConfig } from '../service-config';
+import { functionKeyOf, functionName } from '../shared/intrinsics';
 
 export interface LocalUserPool {
   userPoolId: string;
@@ -24,15 +25,11 @@ function only<T>(items: T[], what: string): T {
  * TriggerFunctions: trigger → the function's deployed name, which serverless-offline's Lambda API answers to.
  */
 export function triggerFunctions(config: ServiceConfig, lambdaConfig: unknown): Record<string, string> {
-  const logicalId = (key: string) =>
-    `${key.charAt(0).toUpperCase()}${key.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore')}LambdaFunction`;
   const triggers: Record<string, string> = {};
   for (const [trigger, target] of Object.entries((lambdaConfig ?? {}) as Record<string, unknown>)) {
-    const getAtt = (target as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
-    const id: unknown = Array.isArray(getAtt) ? (getAtt as unknown[])[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
-    const key = Object.keys(config.functions).find((name) => logicalId(name) === id);
+    const key = functionKeyOf(config, target);
     if (key === undefined) throw new Error(`UserPool LambdaConfig.${trigger}: ${JSON.stringify(target)} names no function`);
-    triggers[trigger] = `${config.service}-${config.provider.stage}-${key}`;
+    triggers[trigger] = functionName(config, key);
   }
   return triggers;
 }

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { param, type CfnResource, type ServiceConfig } from '../service-config';
+import { getAttOf, refOf } from '../shared/intrinsics';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The definition: what the edge needs from AWS::CloudFront::Distribution, in plain values.
@@ -128,8 +129,8 @@ function checkKeys(value: Json, where: string, honoured: string[], ignored: stri
 }
 
 function refTo(value: unknown, where: string, resources: Resources, type: string): string {
-  const ref = obj(value, where).Ref;
-  if (typeof ref === 'string' && resources[ref]?.Type === type) return ref;
+  const ref = refOf(obj(value, where));
+  if (ref !== undefined && resources[ref]?.Type === type) return ref;
   throw new Error(`${where}: expected a Ref to a ${type}`);
 }
 
@@ -140,11 +141,9 @@ function originBucket(
   if (typeof domain === 'string') {
     const match = /^([a-z0-9][a-z0-9.-]*?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/.exec(domain);
     if (match?.[1]) return match[1];
-  } else if (typeof domain === 'object' && domain !== null && 'Fn::GetAtt' in domain) {
-    const getAtt: unknown = domain['Fn::GetAtt'];
-    const [logicalId, attribute] =
-      typeof getAtt === 'string' ? getAtt.split('.') : Array.isArray(getAtt) ? (getAtt as unknown[]) : [];
-    const isBucket = typeof logicalId === 'string' && resources[logicalId]?.Type === 'AWS::S3::Bucket';
+  } else {
+    const { logicalId = '', attribute = '' } = getAttOf(domain) ?? {};
+    const isBucket = resources[logicalId]?.Type === 'AWS::S3::Bucket';
     if (isBucket && (attribute === 'RegionalDomainName' || attribute === 'DomainName')) return bucketName(logicalId);
   }
   throw new Error(`${where}: ${JSON.stringify(domain)} is not an S3 bucket's domain name`);
@@ -157,8 +156,7 @@ function cloudFrontMayList(bucketId: string, resources: Resources): boolean {
   return Object.values(resources).some((resource) => {
     if (resource.Type !== 'AWS::S3::BucketPolicy') return false;
     const properties = resource.Properties ?? {};
-    const bucket = properties.Bucket as { Ref?: unknown } | undefined;
-    if (bucket?.Ref !== bucketId) return false;
+    if (refOf(properties.Bucket) !== bucketId) return false;
     const statements = asList((properties.PolicyDocument as { Statement?: unknown } | undefined)?.Statement);
     return statements.some((raw) => {
       const statement = raw as { Effect?: unknown; Principal?: { Service?: unknown }; Action?: unknown };
@@ -169,14 +167,6 @@ function cloudFrontMayList(bucketId: string, resources: Resources): boolean {
       );
     });
   });
-}
-
-/** The logical id of the bucket an origin's DomainName names with GetAtt, if it does. */
-function originBucketId(domain: unknown): string | undefined {
-  if (typeof domain !== 'object' || domain === null || !('Fn::GetAtt' in domain)) return undefined;
-  const getAtt: unknown = domain['Fn::GetAtt'];
-  const [logicalId] = typeof getAtt === 'string' ? getAtt.split('.') : Array.isArray(getAtt) ? (getAtt as unknown[]) : [];
-  return typeof logicalId === 'string' ? logicalId : undefined;
 }
 
 function parseOrigin(
@@ -197,7 +187,7 @@ function parseOrigin(
     keyPrefix: prefix === '' ? '' : `${prefix}/`,
     // A bucket outside this template (named by its domain): its policy is unknown, so S3's default, 403.
     missingKeyStatus: (() => {
-      const bucketId = originBucketId(origin.DomainName);
+      const bucketId = getAttOf(origin.DomainName)?.logicalId;
       return bucketId !== undefined && cloudFrontMayList(bucketId, resources) ? 404 : 403;
     })(),
   };

@@ -10,7 +10,8 @@
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { EdgeDefinition, ViewerAuth, ViewerRequest } from './server';
-import { localPhysicalName, type ServiceConfig } from '../service-config';
+import type { ServiceConfig } from '../service-config';
+import { localPhysicalName, refOf } from '../shared/intrinsics';
 
 /** Key-Pair-Id → public key, for one behaviour's trusted key groups. */
 export type TrustedKeys = Map<string, KeyObject>;
@@ -182,7 +183,7 @@ export function trustedKeys(config: ServiceConfig, keyGroupIds: string[]): Trust
     const group = resources[groupId];
     const items = (group?.Properties?.KeyGroupConfig as { Items?: unknown[] } | undefined)?.Items ?? [];
     for (const item of items) {
-      const keyId = (item as { Ref?: unknown }).Ref;
+      const keyId = refOf(item);
       const publicKey = typeof keyId === 'string' ? resources[keyId] : undefined;
       const pem = (publicKey?.Properties?.PublicKeyConfig as { EncodedKey?: unknown } | undefined)?.EncodedKey;
       if (typeof keyId !== 'string' || typeof pem !== 'string') {

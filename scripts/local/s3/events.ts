@@ -16,7 +16,8 @@ import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from '../ports';
+import { localClientConfig } from '../ports';
+import { functionKeyOf, functionName, lambdaArn, onFailureQueueOf } from '../shared/intrinsics';
 
 export interface S3Notification {
   bucket: string;
@@ -36,48 +37,32 @@ interface S3EventRecord {
   s3: { bucket: { name: string }; object: { key: string; size?: number } };
 }
 
-/** The framework's logical id of a function: `upload-url` → `UploadDashurlLambdaFunction` (osls naming). */
-export function functionLogicalId(functionKey: string): string {
-  const normalized = functionKey.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
-  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
-}
-
-const getAttTarget = (value: unknown): string | undefined => {
-  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
-  return typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
-};
-
 /** Every Lambda notification of every bucket, resolved to local bucket names, function names and queue URLs. */
 export function s3Notifications(
   config: ServiceConfig,
   bucketNames: Map<string, string>,
   queues: Map<string, { url: string }>,
 ): S3Notification[] {
-  const byLogicalId = new Map(Object.keys(config.functions).map((key) => [functionLogicalId(key), key]));
   return resourcesOfType(config, 'AWS::S3::Bucket').flatMap(([bucketId, resource]) => {
     const notification = resource.Properties?.NotificationConfiguration as
       | { LambdaConfigurations?: { Event: string; Function: unknown; Filter?: unknown }[] }
       | undefined;
     return (notification?.LambdaConfigurations ?? []).map((entry) => {
-      const functionKey = byLogicalId.get(getAttTarget(entry.Function) ?? '');
+      const functionKey = functionKeyOf(config, entry.Function);
       const fn = functionKey ? config.functions[functionKey] : undefined;
       if (!functionKey || !fn) throw new Error(`${bucketId}: notification target ${JSON.stringify(entry.Function)} is not a function of this service`);
       const rules = (entry.Filter as { S3Key?: { Rules?: { Name: string; Value: string }[] } } | undefined)?.S3Key?.Rules ?? [];
       const rule = (name: string) => rules.find((r) => r.Name.toLowerCase() === name)?.Value ?? '';
       const options = fn as { maximumRetryAttempts?: number; destinations?: { onFailure?: unknown } };
-      const onFailure = options.destinations?.onFailure as { type?: string; arn?: unknown } | undefined;
-      const queueId = onFailure?.type === 'sqs' ? getAttTarget(onFailure.arn) : undefined;
-      if (onFailure && !(queueId && queues.has(queueId))) {
-        throw new Error(`${functionKey}: only an sqs on-failure destination of this stack runs locally`);
-      }
+      const queueId = onFailureQueueOf(options.destinations?.onFailure, `${functionKey}: destinations.onFailure`);
+      if (queueId !== undefined && !queues.has(queueId)) throw new Error(`${functionKey}: on-failure queue ${queueId} is not a queue of this stack`);
       return {
         bucket: bucketNames.get(bucketId) ?? bucketId,
         event: entry.Event,
         prefix: rule('prefix'),
         suffix: rule('suffix'),
         functionKey,
-        functionName: `${config.service}-${config.provider.stage}-${functionKey}`,
+        functionName: functionName(config, functionKey),
         maxRetries: options.maximumRetryAttempts ?? 2,
         onFailureQueueUrl: queueId ? queues.get(queueId)?.url : undefined,
       };
@@ -143,7 +128,7 @@ export function startS3EventDispatch(options: {
       timestamp: new Date().toISOString(),
       requestContext: {
         requestId: randomUUID(),
-        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${notification.functionName}:$LATEST`,
+        functionArn: `${lambdaArn(notification.functionName)}:$LATEST`,
         condition: 'RetriesExhausted',
         approximateInvokeCount: notification.maxRetries + 1,
       },

@@ -28,9 +28,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localClientConfig } from '../ports';
-import { physicalName } from '../cloudformation/resources';
+import { localClientConfig } from '../ports';
 import type { ServiceConfig } from '../service-config';
+import { functionName, getAttOf, lambdaArn, onFailureQueueOf, physicalName } from '../shared/intrinsics';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings, from the resolved serverless.yml
@@ -55,15 +55,6 @@ export interface StreamSubscription {
 export type FilterPattern = { [key: string]: FilterPattern | FilterValue[] };
 type FilterValue = string | number | boolean | null | Record<string, unknown>;
 
-const firstId = (value: unknown): string | undefined => {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const getAtt = (value as Record<string, unknown>)['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
-  if (typeof getAtt === 'string') return getAtt.split('.')[0];
-  const ref = (value as Record<string, unknown>).Ref;
-  return typeof ref === 'string' ? ref : undefined;
-};
-
 /** Every `stream` event of type dynamodb in the config, with AWS's defaults where the event leaves a value out. */
 export function streamSubscriptions(config: ServiceConfig): StreamSubscription[] {
   const found: StreamSubscription[] = [];
@@ -71,11 +62,11 @@ export function streamSubscriptions(config: ServiceConfig): StreamSubscription[]
     for (const event of fn.events ?? []) {
       const stream = (event as { stream?: Record<string, unknown> }).stream;
       if (!stream || stream.type !== 'dynamodb' || stream.enabled === false) continue;
-      const tableLogicalId = firstId(stream.arn);
-      if (!tableLogicalId) throw new Error(`${functionKey}: the stream arn must be !GetAtt <Table>.StreamArn to run locally`);
+      const streamArn = getAttOf(stream.arn);
+      if (streamArn?.attribute !== 'StreamArn') throw new Error(`${functionKey}: the stream arn must be !GetAtt <Table>.StreamArn to run locally`);
+      const tableLogicalId = streamArn.logicalId;
       const destinations = stream.destinations as { onFailure?: unknown } | undefined;
-      const onFailure = destinations?.onFailure;
-      const onFailureQueue = firstId(typeof onFailure === 'object' && onFailure && 'arn' in onFailure ? onFailure.arn : onFailure);
+      const onFailureQueue = onFailureQueueOf(destinations?.onFailure, `${functionKey}: stream destinations.onFailure`);
       const patterns = (stream.filterPatterns ?? []) as FilterPattern[];
       patterns.forEach(assertSupportedPattern);
       found.push({
@@ -347,8 +338,8 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
     const described = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     const streamArn = described.Table?.LatestStreamArn;
     if (!streamArn) throw new Error(`${tableName} has no stream (StreamSpecification missing?)`);
-    const functionName = `${options.config.service}-${options.config.provider.stage}-${subscription.functionKey}`;
-    const functionArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
+    const name = functionName(options.config, subscription.functionKey);
+    const arn = lambdaArn(name);
     const queueUrl = subscription.onFailureQueue ? options.queueUrls.get(subscription.onFailureQueue) : undefined;
     if (subscription.onFailureQueue && !queueUrl) {
       throw new Error(`${subscription.functionKey}: on-failure queue ${subscription.onFailureQueue} is not a local queue`);
@@ -356,7 +347,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
 
     const invoke = async (records: DynamoDBRecord[]): Promise<InvokeResult> => {
       const response = await lambda.send(
-        new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify({ Records: records })) }),
+        new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ Records: records })) }),
       );
       const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
       if (response.FunctionError) return { error: text.slice(0, 1000) };
@@ -414,7 +405,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
             return pause(streamRetryDelayMs(attempt), stopping.signal);
           },
           onFailure: async (failed) => {
-            const message = failureMessage(failed, { functionArn, streamArn, shardId });
+            const message = failureMessage(failed, { functionArn: arn, streamArn, shardId });
             log(`${subscription.functionKey}: ${failed.records.length} record(s) failed for good (${failed.condition})`);
             if (queueUrl) await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
           },
