@@ -17,9 +17,9 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { corsResponseHeaders, resolveRoute, type ApiRoute, type CorsConfiguration } from './routes';
 import type { ServiceConfig } from '../service-config';
+import { listen } from '../shared/http-server';
 import type { Throttle } from './throttle';
 
 export interface JwtAuthorizer {
@@ -178,19 +178,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<{ url: st
       forward(req, res, decision.backendPath, options);
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listen(server, options.host, options.port);
+  return { url, close };
 }
 
 /**

@@ -10,12 +10,13 @@
  * CloudFront Functions / Lambda@Edge, custom (non-S3) origins and origin groups, WAF and geo restriction.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { param, type CfnResource, type ServiceConfig } from '../service-config';
+import { listen } from '../shared/http-server';
 import { getAttOf, refOf } from '../shared/intrinsics';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -804,24 +805,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     endSocket(socket, error.code === 'HPE_HEADER_OVERFLOW' ? 413 : 400);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url, port, close } = await listen(server, options.host, options.port);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   // Its own address (what `url` gives, the distribution's domain name d111111abcdef8.cloudfront.net on AWS) and the
   // names the definition gives it.
   for (const name of [`${host}:${port}`, ...(options.definition.domainNames ?? [])]) names.set(name.toLowerCase(), name);
-  return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { url, close };
 }

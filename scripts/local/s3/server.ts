@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { checkPostUpload, type S3FormError } from './post-policy';
 import { LOCAL_S3_CREDENTIALS } from '../ports';
+import { listen } from '../shared/http-server';
 
 export interface LocalS3 {
   /** The s3rver instance: it emits `event` for object-created/removed notifications. */
@@ -128,17 +129,6 @@ export async function startLocalS3(options: { host: string; port: number; direct
     }
     sendError(res, ACCESS_DENIED);
   });
-  await new Promise<void>((resolve, reject) => {
-    gate.once('error', reject);
-    gate.listen(options.port, options.host, resolve);
-  });
-  return {
-    server,
-    port: (gate.address() as import('node:net').AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        gate.closeAllConnections();
-        gate.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listen(gate, options.host, options.port);
+  return { server, port, close };
 }
