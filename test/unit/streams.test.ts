@@ -1,14 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import {
-  deliverBatch,
-  failureMessage,
-  matchesPattern,
-  passesFilters,
-  streamRetryDelayMs,
-  streamSubscriptions,
-  type FailedBatch,
-  type InvokeResult,
-} from '../../scripts/local/streams';
+import { deliverBatch, failureMessage, streamRetryDelayMs, type FailedBatch, type InvokeResult } from '../../scripts/local/streams/delivery';
+import { matchesPattern, passesFilters } from '../../scripts/local/streams/filters';
+import { streamSubscriptions } from '../../scripts/local/streams/subscriptions';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 import { streamRecord, subscriberItem } from '../support/subscriptions';
 

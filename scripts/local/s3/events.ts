@@ -9,15 +9,15 @@
  * the framework's `s3` events, which this stack does not use. Not emulated: SQS/SNS notification targets, suffix-only
  * subtleties beyond prefix/suffix matching, maximumEventAge, and Lambda's 1–2 minute retry back-off (shortened).
  */
-import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
 import { localClientConfig } from '../ports';
 import { functionKeyOf, functionName, lambdaArn, onFailureQueueOf } from '../shared/intrinsics';
+import { asyncFailureRecord, deliverWithRetries, invoke, sendToDestination } from '../shared/invoke';
 
 export interface S3Notification {
   bucket: string;
@@ -105,38 +105,31 @@ export function startS3EventDispatch(options: {
   const log = options.log ?? (() => undefined);
   const delay = options.retryDelayMs ?? ((attempt) => attempt * 1000);
 
+  // Lambda's asynchronous invocation of one event: retries, then the on-failure record (shared/invoke.ts).
   const deliver = async (notification: S3Notification, event: { Records: S3EventRecord[] }): Promise<void> => {
-    const payload = Buffer.from(JSON.stringify(event));
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= notification.maxRetries; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, delay(attempt)));
-      try {
-        const result = await options.lambda.send(
-          new InvokeCommand({ FunctionName: notification.functionName, InvocationType: 'RequestResponse', Payload: payload }),
-        );
-        if (!result.FunctionError) return;
-        lastError = JSON.parse(Buffer.from(result.Payload ?? []).toString('utf8') || '{}');
-      } catch (error) {
-        lastError = { errorType: (error as Error).name, errorMessage: (error as Error).message };
-      }
-      log(`${notification.functionName} failed (attempt ${attempt + 1}): ${JSON.stringify(lastError)}`);
-    }
-    if (!notification.onFailureQueueUrl) return;
-    // The record Lambda sends to an on-failure destination (invocation-async-retain-records.html).
-    const record = {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: `${lambdaArn(notification.functionName)}:$LATEST`,
-        condition: 'RetriesExhausted',
-        approximateInvokeCount: notification.maxRetries + 1,
+    const policy = { maximumRetryAttempts: notification.maxRetries, maximumRecordAgeSeconds: -1, reportBatchItemFailures: false, bisectBatchOnFunctionError: false };
+    let attempt = 0;
+    await deliverWithRetries<typeof event, unknown>([event], policy, {
+      invoke: async () => {
+        let error: unknown;
+        try {
+          const result = await invoke(options.lambda, notification.functionName, event);
+          if (!('functionError' in result)) return { batchItemFailures: undefined };
+          error = JSON.parse(result.functionError || '{}');
+        } catch (thrown) {
+          error = { errorType: (thrown as Error).name, errorMessage: (thrown as Error).message };
+        }
+        attempt += 1;
+        log(`${notification.functionName} failed (attempt ${attempt}): ${JSON.stringify(error)}`);
+        return { error };
       },
-      requestPayload: event,
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload: lastError,
-    };
-    await options.sqs.send(new SendMessageCommand({ QueueUrl: notification.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
+      backoff: (retry) => new Promise((resolve) => setTimeout(resolve, delay(retry))),
+      onFailure: async (failed) => {
+        if (!notification.onFailureQueueUrl) return;
+        const functionArn = `${lambdaArn(notification.functionName)}:$LATEST`;
+        await sendToDestination(options.sqs, notification.onFailureQueueUrl, asyncFailureRecord({ functionArn, event, invokeCount: failed.invokeCount, error: failed.error }));
+      },
+    });
   };
 
   const onEvent = (event: { Records?: S3EventRecord[] }): void => {
