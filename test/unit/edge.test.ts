@@ -5,18 +5,11 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import {
-  edgeFromConfig,
-  localS3CanHold,
-  matchesPathPattern,
-  s3ObjectSource,
-  selectBehaviour,
-  startEdge,
-  type EdgeBehaviour,
-  type EdgeDefinition,
-  type ObjectSource,
-  type RunningEdge,
-} from '../../scripts/local/edge/server';
+import type { EdgeBehaviour, EdgeDefinition } from '../../scripts/local/edge/definition';
+import { edgeFromConfig } from '../../scripts/local/edge/distribution';
+import { localS3CanHold, s3ObjectSource, type ObjectSource } from '../../scripts/local/edge/origin';
+import { matchesPathPattern, selectBehaviour } from '../../scripts/local/edge/routing';
+import { startEdge, type RunningEdge } from '../../scripts/local/edge/server';
 import { loadServiceConfig, type CfnResource, type ServiceConfig } from '../../scripts/local/service-config';
 import { localPhysicalName } from '../../scripts/local/shared/intrinsics';
 import { verifySignedRequest } from '../../scripts/local/edge/signed-requests';

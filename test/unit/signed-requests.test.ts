@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import type { ViewerRequest } from '../../scripts/local/edge/server';
+import type { ViewerRequest } from '../../scripts/local/edge/definition';
 import { ipv4InCidr, verifySignedRequest, wildcardMatch } from '../../scripts/local/edge/signed-requests';
 
 const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -9,7 +9,7 @@
  * a Key-Pair-Id that names a public key of a trusted key group. Anything else is CloudFront's 403.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { EdgeDefinition, ViewerAuth, ViewerRequest } from './server';
+import type { EdgeDefinition, ViewerAuth, ViewerRequest } from './definition';
 import type { ServiceConfig } from '../service-config';
 import { localPhysicalName, refOf } from '../shared/intrinsics';
 
