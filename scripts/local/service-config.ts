@@ -26,7 +26,7 @@ export interface ServiceConfig {
  * Resolves serverless.yml (and every resources/*.yml it includes) for a stage with the framework itself, so the
  * local stack is built from exactly the definitions that deploy. `sls print` needs no network or credentials.
  */
-export async function loadServiceConfig(stage: string, env: Record<string, string> = {}): Promise<ServiceConfig> {
+export async function loadServiceConfig(stage: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceConfig> {
   const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
   const { stdout } = await run(sls, ['print', '--stage', stage, '--format', 'json'], {
     cwd: ROOT,

@@ -1,14 +1,8 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  FRONT_SECRET_HEADER,
-  jwtChecker,
-  MAX_PAYLOAD_BYTES,
-  routeKey,
-  startApiFront,
-  type TokenCheck,
-} from '../../scripts/local/api/front';
+import { FRONT_SECRET_HEADER, MAX_PAYLOAD_BYTES, routeKey, startApiFront } from '../../scripts/local/api/front';
+import { jwtChecker, type TokenCheck } from '../../scripts/local/api/jwt';
 import { apiRoutes, corsConfiguration, resolveRoute, type ApiRoute } from '../../scripts/local/api/routes';
 import type { ServiceConfig } from '../../scripts/local/service-config';
 import { createThrottle } from '../../scripts/local/api/throttle';

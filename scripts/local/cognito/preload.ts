@@ -1,3 +1,8 @@
+/**
+ * cognito-local's data files for the user pool of the template — AWS::Cognito::UserPool, UserPoolClient and
+ * UserPoolGroup (CloudFormation) — and the pool's Lambda triggers ("Customizing user pool workflows with Lambda
+ * triggers", Amazon Cognito Developer Guide), which cognito-local calls through serverless-offline's Lambda API.
+ */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 // cognito-local's own defaults for a new pool (its standard attribute schema), so a preloaded pool equals a created one.

@@ -1,13 +1,7 @@
 /**
- * The local edge: a stand-in for the blog's CloudFront distribution on the offline stack.
- *
- * Written by hand because no CloudFront emulator exists on npm. It reads the distribution from the resolved
- * serverless config and serves each behaviour's private S3 origin with credentials, as Origin Access Control does.
- * Rules follow the CloudFront Developer Guide; each is cited where it is applied. Like CloudFront, it trusts nothing
- * the viewer says about where the request went: the Host must be one of the distribution's own names, and signed
- * URL/cookie policies are matched against that name, never against the raw header.
- * Not emulated: caching and invalidations, TLS and ViewerProtocolPolicy, Brotli, multi-range responses,
- * CloudFront Functions / Lambda@Edge, custom (non-S3) origins and origin groups, WAF and geo restriction.
+ * The edge's request handling, as CloudFront handles a viewer request ("How CloudFront processes requests",
+ * "Request and response behavior for Amazon S3 origins", CloudFront Developer Guide): the Host names the distribution,
+ * the behaviour's methods and viewer access, the key on its origin, custom error pages and the size limits.
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -31,7 +25,7 @@ export interface EdgeOptions {
 
 export interface RunningEdge {
   url: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 interface Context {

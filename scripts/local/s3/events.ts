@@ -1,21 +1,19 @@
 /**
- * S3 event notifications on the local stack: s3rver emits `event` for every object created; this dispatcher sends
- * each one to the functions that the bucket's `NotificationConfiguration.LambdaConfigurations` (resources/*.yml, the
- * definition that deploys) names, through serverless-offline's Lambda API, with Lambda's asynchronous semantics:
- * retried `maximumRetryAttempts` times (default 2) on a function error, then an on-failure destination record in
- * the function's `destinations.onFailure` queue.
+ * S3 event notifications on the local stack ("Amazon S3 Event Notifications" and "Event message structure", Amazon S3
+ * User Guide): s3rver emits `event` for every object created; this dispatcher sends each one to the functions that
+ * the bucket's `NotificationConfiguration.LambdaConfigurations` (resources/*.yml, the definition that deploys) names,
+ * through serverless-offline's Lambda API, with Lambda's asynchronous semantics ("How Lambda handles errors and
+ * retries with asynchronous invocation"): retried `maximumRetryAttempts` times (default 2) on a function error, then
+ * an on-failure destination record in the function's `destinations.onFailure` queue (shared/invoke.ts).
  *
  * Written by hand: serverless-s3-local starts its own s3rver (ours sits behind the unsigned-request gate) and reads
  * the framework's `s3` events, which this stack does not use. Not emulated: SQS/SNS notification targets, suffix-only
  * subtleties beyond prefix/suffix matching, maximumEventAge, and Lambda's 1–2 minute retry back-off (shortened).
  */
 import type { EventEmitter } from 'node:events';
-import { appendFileSync } from 'node:fs';
-import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
-import { localClientConfig } from '../ports';
 import { functionKeyOf, functionName, lambdaArn, onFailureQueueOf } from '../shared/intrinsics';
 import { asyncFailureRecord, deliverWithRetries, invoke, sendToDestination } from '../shared/invoke';
 
@@ -151,34 +149,5 @@ export function startS3EventDispatch(options: {
       while (pending.size > 0) await Promise.all([...pending]);
     },
     stop: () => options.s3rver.off('event', onEvent),
-  };
-}
-
-/** The dispatcher as the local stack runs it: clients for the local Lambda API and SQS, a log file in logDir. */
-export function startLocalS3Events(options: {
-  config: ServiceConfig;
-  buckets: Map<string, string>;
-  queues: Map<string, { url: string }>;
-  s3rver: EventEmitter;
-  env: NodeJS.ProcessEnv;
-  logDir: string;
-}): S3EventDispatcher {
-  const lambda = new LambdaClient(localClientConfig(options.env.AWS_ENDPOINT_URL_LAMBDA));
-  const sqs = new SQSClient(localClientConfig(options.env.AWS_ENDPOINT_URL_SQS));
-  const logFile = path.join(options.logDir, 's3-events.log');
-  const dispatcher = startS3EventDispatch({
-    s3rver: options.s3rver,
-    notifications: s3Notifications(options.config, options.buckets, options.queues),
-    lambda,
-    sqs,
-    log: (message) => appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`),
-  });
-  return {
-    idle: () => dispatcher.idle(),
-    stop: () => {
-      dispatcher.stop();
-      lambda.destroy();
-      sqs.destroy();
-    },
   };
 }

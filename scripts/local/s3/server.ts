@@ -1,3 +1,8 @@
+/**
+ * The local S3: s3rver, an emulator of the S3 REST API ("Amazon S3 API Reference"), behind a gate that does what
+ * s3rver leaves out — Block Public Access refusing unsigned requests ("Blocking public access to your Amazon S3
+ * storage") and the policy check of browser-form uploads ("Browser-based uploads using POST", post-policy.ts).
+ */
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import S3rver from 's3rver';
@@ -10,7 +15,7 @@ export interface LocalS3 {
   server: S3rver;
   /** The port it listens on (useful with port 0). */
   port: number;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** A browser-form upload: its credentials are form fields, checked by checkPostUpload before s3rver sees it. */

@@ -13,7 +13,7 @@ import { jsonEndpoint, ServiceError } from '../shared/json-endpoint';
 
 export interface LocalSecrets {
   url: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Port 0 picks a free port. `secrets` maps a secret name to the file holding its value (read on every call, so a new key is picked up). */

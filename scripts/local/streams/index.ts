@@ -13,14 +13,14 @@
  * batchSize, batchWindow, startingPosition, functionResponseType ReportBatchItemFailures, bisectBatchOnFunctionError,
  * maximumRetryAttempts, maximumRecordAgeInSeconds, destinations.onFailure (an SQS queue of resources/*.yml).
  */
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { resources } from '../cloudformation';
 import { localClientConfig } from '../ports';
 import type { ServiceConfig } from '../service-config';
 import { Batcher } from '../shared/batcher';
@@ -30,27 +30,28 @@ import { deliverBatch, failureMessage, sequenceOf, streamRetryDelayMs, type Invo
 import { passesFilters } from './filters';
 import { Checkpoints, dynamoDbStreamReads, ShardReader, type ShardRecord } from './shards';
 import { streamSubscriptions } from './subscriptions';
+import type { StandIn } from '../stand-in';
 
 export interface StreamPollerOptions {
   config: ServiceConfig;
-  env: Record<string, string | undefined>;
+  clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; sqs: SQSClient };
+  /** The Lambda API: its own client, with no retries of the SDK's (the poller's retry rules are Lambda's). */
+  lambdaEndpoint: string | undefined;
   /** Queue URLs by logical id (the local stack's messaging). */
   queueUrls: Map<string, string>;
-  stateDir: string;
-  logFile: string;
+  checkpointFile: string;
+  log: (message: string) => void;
   pollMs?: number;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (the stack is stopping): node's timer, its AbortError ignored. */
 const pause = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, undefined, { signal }).catch(() => undefined);
 
-export async function startStreamPollers(options: StreamPollerOptions): Promise<{ stop(): Promise<void> }> {
-  const dynamodb = new DynamoDBClient(localClientConfig(options.env.AWS_ENDPOINT_URL_DYNAMODB));
-  const streams = new DynamoDBStreamsClient(localClientConfig(options.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS));
-  const lambda = new LambdaClient({ ...localClientConfig(options.env.AWS_ENDPOINT_URL_LAMBDA), maxAttempts: 1 });
-  const sqs = new SQSClient(localClientConfig(options.env.AWS_ENDPOINT_URL_SQS));
-  const checkpoints = new Checkpoints(path.join(options.stateDir, 'stream-checkpoints.json'));
-  const log = (message: string) => appendFileSync(options.logFile, `${new Date().toISOString()} ${message}\n`);
+export async function startStreamPollers(options: StreamPollerOptions): Promise<{ stop: () => Promise<void> }> {
+  const { dynamodb, streams, sqs } = options.clients;
+  const lambda = new LambdaClient({ ...localClientConfig(options.lambdaEndpoint), maxAttempts: 1 });
+  const checkpoints = new Checkpoints(options.checkpointFile);
+  const { log } = options;
   const pollMs = options.pollMs ?? 250;
   const stopping = new AbortController();
   let stopped = false;
@@ -140,11 +141,28 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
   }
 
   return {
-    async stop() {
+    stop: async () => {
       stopped = true;
       stopping.abort();
       await Promise.all(loops);
-      for (const client of [dynamodb, streams, lambda, sqs]) client.destroy();
+      lambda.destroy();
     },
   };
 }
+
+export const streamPollers: StandIn = {
+  name: 'streams',
+  title: 'Starting DynamoDB stream pollers (event source mappings)',
+  async start(ctx) {
+    const { queues } = ctx.use(resources);
+    const pollers = await startStreamPollers({
+      config: ctx.config,
+      clients: { dynamodb: ctx.clients.dynamodb, streams: ctx.clients.dynamodbStreams, sqs: ctx.clients.sqs },
+      lambdaEndpoint: ctx.env.AWS_ENDPOINT_URL_LAMBDA,
+      queueUrls: new Map([...queues].map(([id, queue]) => [id, queue.url])),
+      checkpointFile: path.join(ctx.dirs.state, 'stream-checkpoints.json'),
+      log: ctx.log,
+    });
+    return { stop: pollers.stop };
+  },
+};

@@ -1,107 +1,11 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-  type CreateTableCommandInput,
-} from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
+/**
+ * The template's queues, topics and SQS subscriptions in fauxqs: AWS::SQS::Queue, AWS::SNS::Topic and
+ * AWS::SNS::Subscription (CloudFormation), the references between them resolved as CloudFormation resolves them.
+ */
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { resourcesOfType, type CfnResource, type ServiceConfig } from '../service-config';
+import { resourcesOfType, type ServiceConfig } from '../service-config';
 import { localArn, physicalName, resolve, type Lookup } from '../shared/intrinsics';
-
-/** CreateTable input from an AWS::DynamoDB::Table definition, with only what DynamoDB Local understands. */
-export function tableInput(config: ServiceConfig, logicalId: string, resource: CfnResource): CreateTableCommandInput {
-  const p = resource.Properties ?? {};
-  const indexes = (value: unknown) =>
-    Array.isArray(value)
-      ? (value as Record<string, unknown>[]).map(({ IndexName, KeySchema, Projection }) => ({
-          IndexName,
-          KeySchema,
-          Projection,
-        }))
-      : undefined;
-  const stream = p.StreamSpecification as { StreamViewType?: string } | undefined;
-  return {
-    TableName: physicalName(config, logicalId, resource, 'TableName'),
-    KeySchema: p.KeySchema,
-    AttributeDefinitions: p.AttributeDefinitions,
-    BillingMode: 'PAY_PER_REQUEST',
-    GlobalSecondaryIndexes: indexes(p.GlobalSecondaryIndexes),
-    LocalSecondaryIndexes: indexes(p.LocalSecondaryIndexes),
-    StreamSpecification: stream?.StreamViewType
-      ? { StreamEnabled: true, StreamViewType: stream.StreamViewType }
-      : undefined,
-  } as CreateTableCommandInput;
-}
-
-export async function createTables(config: ServiceConfig, dynamodb: DynamoDBClient): Promise<string[]> {
-  const created: string[] = [];
-  for (const [logicalId, resource] of resourcesOfType(config, 'AWS::DynamoDB::Table')) {
-    const input = tableInput(config, logicalId, resource);
-    try {
-      await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
-      continue; // kept from an earlier run
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-    }
-    await dynamodb.send(new CreateTableCommand(input));
-    const ttl = resource.Properties?.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-    if (ttl?.Enabled && ttl.AttributeName) {
-      await dynamodb.send(
-        new UpdateTimeToLiveCommand({
-          TableName: input.TableName,
-          TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
-        }),
-      );
-    }
-    created.push(input.TableName!);
-  }
-  return created;
-}
-
-export function bucketNames(config: ServiceConfig): Map<string, string> {
-  return new Map(
-    resourcesOfType(config, 'AWS::S3::Bucket').map(([logicalId, resource]) => [
-      logicalId,
-      physicalName(config, logicalId, resource, 'BucketName'),
-    ]),
-  );
-}
-
-interface CfnCorsRule {
-  Id?: string;
-  AllowedMethods: string[];
-  AllowedOrigins: string[];
-  AllowedHeaders?: string[];
-  ExposedHeaders?: string[];
-  MaxAge?: number;
-}
-
-export async function createBuckets(config: ServiceConfig, s3: S3Client): Promise<string[]> {
-  const created: string[] = [];
-  const names = bucketNames(config);
-  for (const name of names.values()) {
-    try {
-      await s3.send(new HeadBucketCommand({ Bucket: name }));
-      continue;
-    } catch {
-      await s3.send(new CreateBucketCommand({ Bucket: name }));
-      created.push(name);
-    }
-  }
-  // CORS decides whether a browser may post to a bucket (presigned uploads); s3rver enforces it like S3.
-  for (const [logicalId, resource] of resourcesOfType(config, 'AWS::S3::Bucket')) {
-    const cors = resource.Properties?.CorsConfiguration as { CorsRules: CfnCorsRule[] } | undefined;
-    if (!cors) continue;
-    // CloudFormation's CorsRule names differ from the S3 API's (CorsRules/MaxAge vs CORSRules/MaxAgeSeconds).
-    const CORSRules = cors.CorsRules.map(({ Id, MaxAge, ...rule }) => ({ ...rule, ID: Id, MaxAgeSeconds: MaxAge }));
-    await s3.send(new PutBucketCorsCommand({ Bucket: names.get(logicalId), CORSConfiguration: { CORSRules } }));
-  }
-  return created;
-}
 
 export interface LocalQueue {
   url: string;
