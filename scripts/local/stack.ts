@@ -18,9 +18,8 @@ import { secretsManager } from './secrets';
 import { ROOT, type ServiceConfig } from './service-config';
 import { ses } from './ses';
 import { LocalClients } from './shared/clients';
-import { fileLogger } from './shared/log';
-import { assertPortsFree, spawnManaged, type ManagedProcess } from './shared/processes';
-import { startInOrder, stopInReverse, type StackContext, type StandIn, type Started, type Step } from './stand-in';
+import { assertPortsFree } from './shared/processes';
+import { stackStarter, startInOrder, stopInReverse, type StandIn, type Started, type Step } from './stand-in';
 import { streamPollers } from './streams';
 
 /** In start order. The first step's emulators read no template: they start while the framework resolves it. */
@@ -85,43 +84,12 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   if (options.fresh) rmSync(state, { recursive: true, force: true });
   mkdirSync(logs, { recursive: true });
   const env = { ...process.env, ...localEnv(ports) };
-  const progress = options.onProgress ?? (() => undefined);
   const clients = new LocalClients(env);
-  const provided = new Map<StandIn<unknown>, unknown>();
   let crash: (why: string) => void = () => undefined;
   const crashed = new Promise<string>((resolve) => (crash = resolve));
-  const use = <T,>(standIn: StandIn<T>): T => {
-    if (!provided.has(standIn)) throw new Error(`${standIn.name} is used before it has started: see the order in stack.ts`);
-    return provided.get(standIn) as T;
-  };
-
-  const start = async (standIn: StandIn<unknown>) => {
-    const own: ManagedProcess[] = [];
-    const ctx: StackContext = {
-      host: HOST, ports, dirs: { state, logs }, env, clients, use,
-      get config() {
-        return use(template);
-      },
-      log: fileLogger(path.join(logs, `${standIn.name}.log`)),
-      spawn: (spawn) => {
-        const proc = spawnManaged({ name: standIn.name, cwd: state, env, logDir: logs, ...spawn });
-        proc.child.once('exit', (code, signal) => crash(`${proc.name} exited (${signal ?? code}); see ${proc.logFile}`));
-        own.push(proc);
-        return proc;
-      },
-    };
-    const began = Date.now();
-    if (standIn.title) progress(standIn.title, 'start');
-    try {
-      const running = await standIn.start(ctx);
-      provided.set(standIn, running.provides);
-      if (standIn.title) progress(standIn.title, 'done', Date.now() - began);
-      return running;
-    } catch (error) {
-      await Promise.all(own.map((proc) => proc.stop()));
-      throw error;
-    }
-  };
+  const onProgress = options.onProgress ?? (() => undefined);
+  const base = { host: HOST, ports, dirs: { state, logs }, env, clients, onProgress, onCrash: (why: string) => crash(why) };
+  const { start, use } = stackStarter({ ...base, config: () => use(template) });
 
   let started: Started[];
   try {

@@ -3,11 +3,12 @@
  * cognito-local, serverless-offline) or a stand-in of its own (the API front, the edge, the stream pollers…). stack.ts
  * lists them in the order they start; they stop in reverse. Adding one: a folder, its ports (ports.ts), an entry.
  */
+import path from 'node:path';
 import type { LocalPorts } from './ports';
 import type { ServiceConfig } from './service-config';
 import type { LocalClients } from './shared/clients';
-import type { Logger } from './shared/log';
-import type { ManagedProcess, SpawnOptions } from './shared/processes';
+import { fileLogger, type Logger } from './shared/log';
+import { spawnManaged, type ManagedProcess, type SpawnOptions } from './shared/processes';
 
 export interface StandIn<T = void> {
   /** Names its log, logs/<name>.log, and a process's pid file, logs/<name>.pid. */
@@ -83,4 +84,53 @@ export async function startInOrder(steps: readonly Step[], start: (standIn: Stan
 /** Stops each started stand-in, the last started first; one that fails to stop does not keep the others running. */
 export async function stopInReverse(started: Started[]): Promise<void> {
   for (const { running } of started.splice(0).reverse()) await running.stop().catch(() => undefined);
+}
+
+/** What the stand-ins of one stack share. */
+export interface StackBase extends Pick<StackContext, 'host' | 'ports' | 'dirs' | 'env' | 'clients'> {
+  config: () => ServiceConfig;
+  onProgress: (title: string, phase: 'start' | 'done', ms?: number) => void;
+  /** Called when a process of a stand-in exits on its own. */
+  onCrash: (why: string) => void;
+}
+
+/**
+ * Starts the stand-ins of one stack, each with a context of its own (its log, its processes) around `base`: prints
+ * its progress line, keeps what it provides for use(), and stops its processes if its start fails.
+ */
+export function stackStarter(base: StackBase): { start: (standIn: StandIn<unknown>) => Promise<Running<unknown>>; use: StackContext['use'] } {
+  const provided = new Map<StandIn<unknown>, unknown>();
+  const use = <T,>(standIn: StandIn<T>): T => {
+    if (!provided.has(standIn)) throw new Error(`${standIn.name} is used before it has started: see the order in stack.ts`);
+    return provided.get(standIn) as T;
+  };
+  const start = async (standIn: StandIn<unknown>) => {
+    const { host, ports, dirs, env, clients } = base;
+    const own: ManagedProcess[] = [];
+    const ctx: StackContext = {
+      host, ports, dirs, env, clients, use,
+      get config() {
+        return base.config();
+      },
+      log: fileLogger(path.join(dirs.logs, `${standIn.name}.log`)),
+      spawn: (options) => {
+        const proc = spawnManaged({ name: standIn.name, cwd: dirs.state, env, logDir: dirs.logs, ...options });
+        proc.child.once('exit', (code, signal) => base.onCrash(`${proc.name} exited (${signal ?? code}); see ${proc.logFile}`));
+        own.push(proc);
+        return proc;
+      },
+    };
+    const began = Date.now();
+    if (standIn.title) base.onProgress(standIn.title, 'start');
+    try {
+      const running = await standIn.start(ctx);
+      provided.set(standIn, running.provides);
+      if (standIn.title) base.onProgress(standIn.title, 'done', Date.now() - began);
+      return running;
+    } catch (error) {
+      await Promise.all(own.map((proc) => proc.stop()));
+      throw error;
+    }
+  };
+  return { start, use };
 }
