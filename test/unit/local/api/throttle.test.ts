@@ -1,5 +1,5 @@
-import { createThrottle, routeThrottling, type RouteThrottling } from '../../scripts/local/api/throttle';
-import type { ServiceConfig } from '../../scripts/local/service-config';
+import { createThrottle, routeThrottling, type RouteThrottling } from '../../../../scripts/local/api/throttle';
+import type { ServiceConfig } from '../../../../scripts/local/service-config';
 
 /** A stage's throttling, as the subscriptions route has it: 5 requests a second, 20 at once. */
 const subscribe: RouteThrottling = { routes: new Map([['POST /subscriptions', { rate: 5, burst: 20 }]]) };

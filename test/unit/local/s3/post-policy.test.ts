@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { S3PostPresigner } from '../../functions/upload-url/presigner';
-import { checkPostUpload, type PostUpload } from '../../scripts/local/s3/post-policy';
-import { LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../../scripts/local/ports';
+import { S3PostPresigner } from '../../../../functions/upload-url/presigner';
+import { checkPostUpload, type PostUpload } from '../../../../scripts/local/s3/post-policy';
+import { LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../../../../scripts/local/ports';
 
 const BUCKET = 'serverless-blog-local-uploads-bucket';
 const KEY = 'uploads/0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11/11111111-2222-4333-8444-555555555555.jpg';

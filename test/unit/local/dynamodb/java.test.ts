@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertJava } from '../../scripts/local/dynamodb';
+import { assertJava } from '../../../../scripts/local/dynamodb';
 
 describe('starting without Java (DynamoDB Local needs it)', () => {
   it('names the missing program and how to install it', () => {

@@ -4,8 +4,8 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import type { ViewerRequest } from '../../scripts/local/edge/definition';
-import { ipv4InCidr, verifySignedRequest, wildcardMatch } from '../../scripts/local/edge/signed-requests';
+import type { ViewerRequest } from '../../../../scripts/local/edge/definition';
+import { ipv4InCidr, verifySignedRequest, wildcardMatch } from '../../../../scripts/local/edge/signed-requests';
 
 const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });

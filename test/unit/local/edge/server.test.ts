@@ -1,121 +1,15 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
-import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import type { EdgeBehaviour, EdgeDefinition } from '../../scripts/local/edge/definition';
-import { edgeFromConfig } from '../../scripts/local/edge/distribution';
-import { localS3CanHold, s3ObjectSource, type ObjectSource } from '../../scripts/local/edge/origin';
-import { matchesPathPattern, selectBehaviour } from '../../scripts/local/edge/routing';
-import { startEdge, type RunningEdge } from '../../scripts/local/edge/server';
-import { loadServiceConfig, type CfnResource, type ServiceConfig } from '../../scripts/local/service-config';
-import { localPhysicalName } from '../../scripts/local/shared/intrinsics';
-import { verifySignedRequest } from '../../scripts/local/edge/signed-requests';
-
-const LAST_MODIFIED = new Date('2024-05-01T10:00:00Z');
-
-interface StoredObject {
-  body: Buffer;
-  contentType: string;
-  cacheControl?: string;
-}
-
-function object(body: string | Buffer, contentType: string, cacheControl?: string): StoredObject {
-  return { body: Buffer.isBuffer(body) ? body : Buffer.from(body), contentType, cacheControl };
-}
-
-/** An in-memory origin that slices ranges the way S3 does and records what the edge asked for. */
-function memorySource(buckets: Record<string, Record<string, StoredObject>>): ObjectSource & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    async get(bucket, key, { range } = {}) {
-      calls.push(`${bucket}/${key}`);
-      const stored = buckets[bucket]?.[key];
-      if (!stored) return { kind: 'not-found' };
-      const size = stored.body.length;
-      let [start, end] = [0, size - 1];
-      if (range && 'suffix' in range) start = Math.max(0, size - range.suffix);
-      if (range && 'start' in range) [start, end] = [range.start, Math.min(range.end ?? size - 1, size - 1)];
-      const empty = range !== undefined && 'suffix' in range && range.suffix === 0;
-      if (start >= size || empty) return { kind: 'range-not-satisfiable', size };
-      const slice = stored.body.subarray(start, end + 1);
-      return {
-        kind: 'found',
-        status: range ? 206 : 200,
-        body: Readable.from([slice]),
-        meta: {
-          contentType: stored.contentType,
-          contentLength: slice.length,
-          etag: `"${createHash('md5').update(stored.body).digest('hex')}"`,
-          lastModified: LAST_MODIFIED,
-          cacheControl: stored.cacheControl,
-          contentRange: range ? `bytes ${start}-${end}/${size}` : undefined,
-        },
-      };
-    },
-  };
-}
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** Raw HTTP (not fetch): fetch would normalise `..` away and decompress gzip before the test could see either. */
-function send(base: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(base);
-    const request = http.request({ hostname, port, path, method, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
-
-/**
- * Bytes as written, for what http.request cannot send (CONNECT, no Host, a request Node's parser refuses). Resolves
- * with the status line and the headers of the answer.
- */
-function sendRaw(base: string, request: string): Promise<{ statusLine: string; head: string }> {
-  return new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(base);
-    const socket = net.connect(Number(port), hostname, () => socket.write(request));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => {
-      const head = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n')[0] ?? '';
-      resolve({ statusLine: head.split('\r\n')[0] ?? '', head });
-    });
-    socket.on('error', reject);
-  });
-}
-
-function behaviour(pathPattern: string, bucket: string, overrides: Partial<EdgeBehaviour> = {}): EdgeBehaviour {
-  return {
-    pathPattern,
-    origin: { id: bucket, bucket, keyPrefix: '', missingKeyStatus: 404 },
-    allowedMethods: ['GET', 'HEAD'],
-    compress: false,
-    responseHeaders: { remove: [], add: [] },
-    trustedKeyGroups: [],
-    ...overrides,
-  };
-}
-
-const INDEX = '<!doctype html><title>Blog</title><h1>Posts</h1>';
-const POST = '<!doctype html><title>Hello</title><p>Hello, world.</p>';
-const NOT_FOUND_PAGE = '<!doctype html><title>Not found</title><p>No such page.</p>';
-const SCRIPT = 'console.log("a line of the blog script");\n'.repeat(100); // 4,300 bytes, compressible
-const VIDEO = Buffer.from(Array.from({ length: 2_000 }, (_, i) => i % 251));
+import type { EdgeDefinition } from '../../../../scripts/local/edge/definition';
+import { edgeFromConfig } from '../../../../scripts/local/edge/distribution';
+import type { ObjectSource } from '../../../../scripts/local/edge/origin';
+import { startEdge, type RunningEdge } from '../../../../scripts/local/edge/server';
+import { verifySignedRequest } from '../../../../scripts/local/edge/signed-requests';
+import { loadServiceConfig, type ServiceConfig } from '../../../../scripts/local/service-config';
+import { localPhysicalName } from '../../../../scripts/local/shared/intrinsics';
+import { behaviour, INDEX, LAST_MODIFIED, memorySource, NOT_FOUND_PAGE, object, POST, SCRIPT, send, sendRaw, VIDEO } from './fixtures';
 
 describe('local edge on the local stage distribution', () => {
   let config: ServiceConfig;
@@ -480,47 +374,6 @@ describe('local edge on the local stage distribution', () => {
   });
 });
 
-describe('path patterns (CloudFront semantics)', () => {
-  it.each([
-    ['*', '/anything/at/all.html', true],
-    ['*.jpg', '/images/deep/photo.jpg', true],
-    ['*.jpg', '/LOGO.JPG', false],
-    ['images/*.jpg', '/images/product1/a.jpg', true],
-    ['/images/*.jpg', '/images/a.jpg', true],
-    ['images/*.jpg', '/other/images/a.jpg', false],
-    ['a??.jpg', '/ant.jpg', true],
-    ['a??.jpg', '/an.jpg', false],
-    ['a??.jpg', '/ants.jpg', false],
-    ['*.doc*', '/report.docx', true],
-    ['*.doc?', '/report.doc', false],
-    ['premium/*', '/premium/video.mp4', true],
-    ['premium/*', '/Premium/video.mp4', false],
-    ['thumbnails/*', '/thumbnails', false],
-    ['file.(1).txt', '/file.(1).txt', true],
-    ['file.(1).txt', '/fileX(1).txt', false],
-  ])('%s against %s → %s', (pattern, path, expected) => {
-    // Act
-    const matched = matchesPathPattern(pattern, path);
-    // Assess
-    expect(matched).toBe(expected);
-  });
-
-  it('applies the first matching behaviour in order, the default last', () => {
-    // Prepare: the example of distribution-web-values-specify.md
-    const definition: EdgeDefinition = {
-      defaultBehaviour: behaviour('*', 'default'),
-      behaviours: [behaviour('images/*.jpg', 'jpg'), behaviour('images/*', 'images'), behaviour('*.gif', 'gif')],
-      errorResponses: [],
-    };
-    // Act
-    const picked = ['/images/sample.gif', '/images/a/b.jpg', '/logo.gif', '/index.html'].map(
-      (path) => selectBehaviour(definition, path).origin.bucket,
-    );
-    // Assess
-    expect(picked).toEqual(['images', 'jpg', 'gif', 'default']);
-  });
-});
-
 describe('local edge with hand-written behaviours', () => {
   const ORIGINS = {
     site: { 'index.html': object(INDEX, 'text/html'), 'errors/403.html': object('denied page', 'text/html') },
@@ -659,106 +512,6 @@ describe('local edge with hand-written behaviours', () => {
   });
 });
 
-describe('edgeFromConfig refuses what it cannot emulate', () => {
-  let config: ServiceConfig;
-
-  beforeAll(async () => {
-    config = await loadServiceConfig('local');
-  }, 60_000);
-
-  type Draft = Record<string, unknown>;
-  interface DistributionDraft {
-    Origins: Draft[];
-    DefaultCacheBehavior: Draft;
-    CacheBehaviors?: Draft[];
-  }
-
-  /** A copy of the local config with its distribution (and resources) changed by `change`. */
-  function variant(change: (distribution: DistributionDraft, resources: Record<string, CfnResource>) => void) {
-    const copy = structuredClone(config);
-    const resources = copy.resources.Resources;
-    change(resources.ContentDistribution?.Properties?.DistributionConfig as DistributionDraft, resources);
-    return copy;
-  }
-
-  const definitionOf = (changed: ServiceConfig) => edgeFromConfig(changed, (id) => localPhysicalName(changed, id));
-
-  it.each<[string, (d: DistributionDraft) => void, RegExp]>([
-    [
-      'a function association',
-      (d) => (d.DefaultCacheBehavior.FunctionAssociations = [{ EventType: 'viewer-request' }]),
-      /FunctionAssociations not emulated/,
-    ],
-    [
-      'write methods',
-      (d) => (d.DefaultCacheBehavior.AllowedMethods = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']),
-      /AllowedMethods .* not emulated/,
-    ],
-    [
-      'a custom origin',
-      (d) => (d.Origins[0] = { Id: 'content', DomainName: 'example.com', CustomOriginConfig: {} }),
-      /CustomOriginConfig not emulated/,
-    ],
-    [
-      'a managed response headers policy',
-      (d) => (d.DefaultCacheBehavior.ResponseHeadersPolicyId = '67f7725c-6f97-4210-82d7-5512b31e9d03'),
-      /managed response headers policy/,
-    ],
-    ['an unknown target origin', (d) => (d.DefaultCacheBehavior.TargetOriginId = 'nowhere'), /names no origin/],
-    [
-      'a behaviour without a path pattern',
-      (d) => (d.CacheBehaviors = [{ ...d.DefaultCacheBehavior }]),
-      /CacheBehaviors\[0\]\.PathPattern: expected a string/,
-    ],
-  ])('throws for %s', (_case, change, message) => {
-    // Prepare
-    const changed = variant(change);
-    // Act
-    const act = () => definitionOf(changed);
-    // Assess
-    expect(act).toThrow(message);
-  });
-
-  it('throws when there are two distributions', () => {
-    // Prepare
-    const changed = variant((_d, resources) => {
-      resources.SecondDistribution = structuredClone(resources.ContentDistribution!);
-    });
-    // Act
-    const act = () => definitionOf(changed);
-    // Assess
-    expect(act).toThrow('expected one AWS::CloudFront::Distribution, found 2');
-  });
-
-  it('reads custom and removed headers, an S3 domain string, OriginPath and TrustedKeyGroups', () => {
-    // Prepare
-    const changed = variant((d, resources) => {
-      const policy = resources.SecurityHeadersPolicy?.Properties?.ResponseHeadersPolicyConfig as Draft;
-      policy.CustomHeadersConfig = { Items: [{ Header: 'X-Blog', Value: 'local', Override: false }] };
-      policy.RemoveHeadersConfig = { Items: [{ Header: 'Server' }] };
-      resources.PremiumKeyGroup = { Type: 'AWS::CloudFront::KeyGroup', Properties: {} };
-      const domain = 'media-bucket.s3.eu-west-1.amazonaws.com';
-      d.Origins.push({ Id: 'media', DomainName: domain, OriginPath: '/videos', S3OriginConfig: {} });
-      d.CacheBehaviors = [
-        { PathPattern: '/premium/*', TargetOriginId: 'media', TrustedKeyGroups: [{ Ref: 'PremiumKeyGroup' }] },
-      ];
-    });
-    // Act
-    const definition = definitionOf(changed);
-    // Assess
-    const added = definition.defaultBehaviour.responseHeaders.add;
-    expect(added).toContainEqual({ name: 'x-blog', value: 'local', override: false });
-    expect(definition.defaultBehaviour.responseHeaders.remove).toEqual(['server']);
-    expect(definition.behaviours[0]).toMatchObject({
-      pathPattern: '/premium/*',
-      origin: { id: 'media', bucket: 'media-bucket', keyPrefix: 'videos/' },
-      allowedMethods: ['GET', 'HEAD'],
-      compress: false,
-      trustedKeyGroups: ['PremiumKeyGroup'],
-    });
-  });
-});
-
 describe('local edge: the Host header never widens a signed URL or cookie', () => {
   // The policy's Resource is matched against "the CloudFront URL that you would use to access the file" (Create a
   // signed URL using a custom policy): the distribution's domain name or an alternate domain name (CNAME).
@@ -854,61 +607,5 @@ describe('local edge: the Host header never widens a signed URL or cookie', () =
     // Assess
     expect([reply.status, reply.body.toString()]).toEqual([200, 'folder A']);
     expect(otherFolder.status).toBe(403);
-  });
-});
-
-describe('the S3 origin adapter on the local S3 (s3rver)', () => {
-  function adapter() {
-    const sent: unknown[] = [];
-    const client = { send: (command: unknown) => Promise.reject(new Error(`asked: ${String(sent.push(command))}`)) };
-    return { source: s3ObjectSource(client as unknown as S3Client), sent };
-  }
-
-  it.each([
-    ['an empty first segment', '/premium/x'],
-    ['an empty segment', 'thumbnails//w480.webp'],
-    ['a dot segment', 'posts/./a.html'],
-    ['a dot-dot segment', 'premium/../other-bucket/x'],
-    ['a NUL', 'posts/a\0b.html'],
-    ['a file name longer than the filesystem allows', `posts/${'a'.repeat(240)}`],
-    ['a directory name longer than the filesystem allows', `${'d'.repeat(256)}/a.html`],
-  ])('answers a key with %s as missing, without asking s3rver', async (_case, key) => {
-    // Prepare
-    const { source, sent } = adapter();
-    // Act
-    const result = await source.get('bucket', key);
-    // Assess
-    expect(result).toEqual({ kind: 'not-found' });
-    expect(sent).toHaveLength(0);
-  });
-
-  it('asks s3rver for keys it can hold, a folder key with its trailing slash included', () => {
-    // Act + Assess
-    expect(['posts/hello.html', 'premium/videos/intro/', 'a b+c%.txt', `posts/${'a'.repeat(200)}`].map(localS3CanHold))
-      .toEqual([true, true, true, true]);
-  });
-
-  it('logs an origin failure that is not the viewer\'s on one line, without a stack', async () => {
-    // Prepare: the SDK's error when s3rver answers something that is not S3's XML
-    const lines: unknown[][] = [];
-    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(args));
-    const error = new Error('@aws-sdk XML parse error: unexpected content.\n  Deserialization error: to see the raw response, …');
-    const edge = await startEdge({
-      host: '127.0.0.1',
-      port: 0,
-      source: { get: () => Promise.reject(error) },
-      definition: { defaultBehaviour: behaviour('*', 'site'), behaviours: [], errorResponses: [] },
-    });
-    try {
-      // Act
-      const reply = await send(edge.url, '/index.html');
-      // Assess
-      expect(reply.status).toBe(502);
-      expect(lines).toEqual([[expect.stringMatching(/^\[edge\] origin site failed for site\/index\.html: Error: @aws-sdk XML parse error: unexpected content\. Deserialization error/)]]);
-      expect(String(lines[0]?.[0])).not.toContain('\n');
-    } finally {
-      spy.mockRestore();
-      await edge.close();
-    }
   });
 });

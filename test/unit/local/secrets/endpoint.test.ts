@@ -1,11 +1,9 @@
-/** The local stack's paid-content pieces: the Secrets Manager endpoint (spoken to by the real SDK) and trigger wiring. */
+/** The local Secrets Manager endpoint, spoken to by the real SDK ("GetSecretValue", AWS Secrets Manager API Reference). */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { triggerFunctions } from '../../scripts/local/cognito/preload';
-import { startLocalSecrets, type LocalSecrets } from '../../scripts/local/secrets/endpoint';
-import type { ServiceConfig } from '../../scripts/local/service-config';
+import { startLocalSecrets, type LocalSecrets } from '../../../../scripts/local/secrets/endpoint';
 
 describe('local Secrets Manager endpoint', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'secrets-'));
@@ -31,24 +29,5 @@ describe('local Secrets Manager endpoint', () => {
 
   it('answers an unknown secret with ResourceNotFoundException', async () => {
     await expect(client.send(new GetSecretValueCommand({ SecretId: 'svc/local/other' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-  });
-});
-
-describe('cognito-local trigger wiring', () => {
-  const config = {
-    service: 'serverless-blog',
-    provider: { stage: 'local' },
-    functions: { registration: { handler: 'x' }, 'sign-up_hook': { handler: 'y' } },
-  } as unknown as ServiceConfig;
-
-  it("maps the pool's LambdaConfig to the functions' local names", () => {
-    expect(triggerFunctions(config, {
-      PostConfirmation: { 'Fn::GetAtt': ['RegistrationLambdaFunction', 'Arn'] },
-      PreSignUp: { 'Fn::GetAtt': 'SignDashupUnderscorehookLambdaFunction.Arn' },
-    })).toEqual({ PostConfirmation: 'serverless-blog-local-registration', PreSignUp: 'serverless-blog-local-sign-up_hook' });
-  });
-
-  it('fails loudly for a trigger that names no function', () => {
-    expect(() => triggerFunctions(config, { PostConfirmation: 'arn:aws:lambda:…:function:elsewhere' })).toThrow(/names no function/);
   });
 });

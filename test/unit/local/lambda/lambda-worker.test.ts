@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const lambdaWorker = require('../../scripts/local/lambda/lambda-worker.cjs') as {
+const lambdaWorker = require('../../../../scripts/local/lambda/lambda-worker.cjs') as {
   lambdaAwareWorker: (real: typeof Worker, log?: (line: string) => void) => new (file: string, options: object) => Environment;
   responseProblem: (result: unknown) => string | undefined;
   INTERNAL_SERVER_ERROR: object;
@@ -18,7 +18,7 @@ interface Environment {
   terminate(): Promise<number>;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const HELPER = path.join(ROOT, 'node_modules/serverless-offline/src/lambda/handler-runner/worker-thread-runner/workerThreadHelper.js');
 const FIXTURES = path.join(ROOT, 'test', 'support', 'lambda');
 

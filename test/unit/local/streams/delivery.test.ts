@@ -1,9 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { deliverBatch, failureMessage, streamRetryDelayMs, type FailedBatch, type InvokeResult } from '../../scripts/local/streams/delivery';
-import { matchesPattern, passesFilters } from '../../scripts/local/streams/filters';
-import { streamSubscriptions } from '../../scripts/local/streams/subscriptions';
-import type { ServiceConfig } from '../../scripts/local/service-config';
-import { streamRecord, subscriberItem } from '../support/subscriptions';
+import { deliverBatch, failureMessage, streamRetryDelayMs, type FailedBatch, type InvokeResult } from '../../../../scripts/local/streams/delivery';
+import { streamRecord, subscriberItem } from '../../../support/subscriptions';
 
 const settings = {
   reportBatchItemFailures: true,
@@ -179,78 +176,5 @@ describe('stream delivery (as the event source mapping does it)', () => {
       requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 6, functionArn: 'arn:fn' },
       DDBStreamBatchInfo: { shardId: 'shard-1', startSequenceNumber: seq(batch[0]!), endSequenceNumber: seq(batch[1]!), batchSize: 2, streamArn: 'arn:stream' },
     });
-  });
-});
-
-describe('filter patterns', () => {
-  it('passes INSERTs only with { eventName: [INSERT] }', () => {
-    const patterns = [{ eventName: ['INSERT'] }];
-    expect(passesFilters(patterns, streamRecord(subscriberItem(1), 'INSERT'))).toBe(true);
-    expect(passesFilters(patterns, streamRecord(subscriberItem(1), 'MODIFY'))).toBe(false);
-    expect(passesFilters(patterns, streamRecord(subscriberItem(1), 'REMOVE'))).toBe(false);
-    expect(passesFilters([], streamRecord(subscriberItem(1), 'REMOVE'))).toBe(true);
-  });
-
-  it('matches nested keys (AND), choices (OR), prefix, exists and anything-but', () => {
-    const record = streamRecord(subscriberItem(1), 'INSERT');
-    expect(matchesPattern({ dynamodb: { NewImage: { email: { S: [{ prefix: 'reader1@' }] } } } }, record)).toBe(true);
-    expect(matchesPattern({ dynamodb: { NewImage: { name: { S: [{ exists: false }] } } } }, record)).toBe(true);
-    expect(matchesPattern({ eventName: [{ 'anything-but': ['REMOVE'] }], awsRegion: ['eu-west-1'] }, record)).toBe(false);
-    expect(matchesPattern({ eventName: ['MODIFY', 'INSERT'] }, record)).toBe(true);
-  });
-});
-
-describe('stream settings from serverless.yml', () => {
-  const config = {
-    service: 'svc',
-    provider: { stage: 'local' },
-    params: {},
-    resources: { Resources: {} },
-    functions: {
-      welcome: {
-        handler: 'h',
-        events: [
-          { httpApi: { method: 'GET', path: '/x' } },
-          {
-            stream: {
-              type: 'dynamodb',
-              arn: { 'Fn::GetAtt': ['SubscribersTable', 'StreamArn'] },
-              batchSize: 25,
-              batchWindow: 5,
-              filterPatterns: [{ eventName: ['INSERT'] }],
-              functionResponseType: 'ReportBatchItemFailures',
-              bisectBatchOnFunctionError: true,
-              maximumRetryAttempts: 5,
-              maximumRecordAgeInSeconds: 3600,
-              destinations: { onFailure: { arn: { 'Fn::GetAtt': ['WelcomeFailuresQueue', 'Arn'] }, type: 'sqs' } },
-            },
-          },
-        ],
-      },
-    },
-  } as unknown as ServiceConfig;
-
-  it('reads every setting the poller honours', () => {
-    expect(streamSubscriptions(config)).toEqual([
-      {
-        functionKey: 'welcome',
-        tableLogicalId: 'SubscribersTable',
-        batchSize: 25,
-        batchWindowMs: 5000,
-        startingPosition: 'TRIM_HORIZON',
-        filterPatterns: [{ eventName: ['INSERT'] }],
-        reportBatchItemFailures: true,
-        bisectBatchOnFunctionError: true,
-        maximumRetryAttempts: 5,
-        maximumRecordAgeSeconds: 3600,
-        onFailureQueue: 'WelcomeFailuresQueue',
-      },
-    ]);
-  });
-
-  it('refuses a filter operator it cannot honour rather than deliver more than AWS would', () => {
-    const numeric = structuredClone(config) as unknown as { functions: { welcome: { events: { stream?: { filterPatterns: unknown } }[] } } };
-    numeric.functions.welcome.events[1]!.stream!.filterPatterns = [{ dynamodb: { SizeBytes: [{ numeric: ['>', 1] }] } }];
-    expect(() => streamSubscriptions(numeric as unknown as ServiceConfig)).toThrow(/numeric/);
   });
 });
