@@ -9,8 +9,10 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lambdaWorker = require('../../../../scripts/local/lambda/lambda-worker.cjs') as {
   lambdaAwareWorker: (real: typeof Worker, log?: (line: string) => void) => new (file: string, options: object) => Environment;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const httpApiResponse = require('../../../../scripts/local/lambda/http-api-response.cjs') as {
   responseProblem: (result: unknown) => string | undefined;
-  INTERNAL_SERVER_ERROR: object;
 };
 
 interface Environment {
@@ -166,13 +168,13 @@ describe('the Worker stand-in', () => {
   });
 
   it('responseProblem: what API Gateway accepts as a payload-2.0 response', () => {
-    expect(lambdaWorker.responseProblem({ statusCode: 204 })).toBeUndefined();
-    expect(lambdaWorker.responseProblem({ statusCode: 200, body: 'x', headers: { a: 'b', n: 1 }, cookies: ['c=d'], isBase64Encoded: false })).toBeUndefined();
-    expect(lambdaWorker.responseProblem('a string')).toBeUndefined();
-    expect(lambdaWorker.responseProblem([1])).toBeUndefined();
-    expect(lambdaWorker.responseProblem({ statusCode: 200.5 })).toMatch(/statusCode/);
+    expect(httpApiResponse.responseProblem({ statusCode: 204 })).toBeUndefined();
+    expect(httpApiResponse.responseProblem({ statusCode: 200, body: 'x', headers: { a: 'b', n: 1 }, cookies: ['c=d'], isBase64Encoded: false })).toBeUndefined();
+    expect(httpApiResponse.responseProblem('a string')).toBeUndefined();
+    expect(httpApiResponse.responseProblem([1])).toBeUndefined();
+    expect(httpApiResponse.responseProblem({ statusCode: 200.5 })).toMatch(/statusCode/);
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    expect(lambdaWorker.responseProblem(circular)).toMatch(/not JSON/);
+    expect(httpApiResponse.responseProblem(circular)).toMatch(/not JSON/);
   });
 });
