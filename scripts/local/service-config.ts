@@ -1,3 +1,4 @@
+/** serverless.yml and its resources/*.yml as the framework resolves them for a stage (`sls print`), and what is read from it. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Routes of the HTTP API as API Gateway selects them — "Create routes for HTTP APIs in API Gateway" and "Configuring
- * CORS for an HTTP API" in the API Gateway developer guide. The local API front (api-gateway.ts) decides with these
+ * CORS for an HTTP API" in the API Gateway developer guide. The local API front (front.ts) decides with these
  * alone which requests reach serverless-offline, so everything here fails closed: a request that matches no route
  * exactly is refused, never passed on for the backend to interpret in its own way.
  */

@@ -11,7 +11,7 @@
 //    On Lambda every environment initialises on CPUs of its own; here thirty environments of a burst share two
 //    cores, and thirty module loads at once took 22 s each (one alone: 0.65 s). So environments initialise as many
 //    at a time as the machine has cores, and an Init's time counts from when it gets one: it measures the module,
-//    not the machine. stack.ts runs serverless-offline with --noTimeout, so these timers are the only ones.
+//    not the machine. index.ts runs serverless-offline with --noTimeout, so these timers are the only ones.
 //
 // 2. A function error is not a success. serverless-offline answers a handler that throws, cannot load or times out
 //    on an HTTP API (payload 2.0) route with a 200 whose body is the error, stack trace and file paths included.

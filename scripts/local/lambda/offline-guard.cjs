@@ -1,5 +1,5 @@
-// Preloaded into serverless-offline (`node --require`, set by stack.ts): its HTTP API port answers only requests that
-// came through the local API front (api-gateway.ts), which alone checks routes and tokens. Anything else that reaches
+// Preloaded into serverless-offline (`node --require`, set by index.ts): its HTTP API port answers only requests that
+// came through the local API front (api/front.ts), which alone checks routes and tokens. Anything else that reaches
 // the port directly — a forged token, a path the front refused — gets 403 and never reaches hapi or a function.
 //
 // Written as a preload because serverless-offline offers no hook into its hapi server; hapi builds its listener with

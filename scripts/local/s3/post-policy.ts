@@ -1,6 +1,6 @@
 /**
  * Browser-form (POST) uploads, checked as S3 checks them: s3rver stores any multipart POST without looking at its
- * signature or policy, so the local S3 gate (s3.ts) runs this first. SigV4 POST signature over the base64 policy,
+ * signature or policy, so the local S3 gate (server.ts) runs this first. SigV4 POST signature over the base64 policy,
  * expiration, every condition (exact match, starts-with, content-length-range), and no form field the policy does not
  * name. Errors carry S3's codes, status codes and messages ("Browser-based uploads using POST", S3 API reference).
  */

@@ -26,16 +26,16 @@ import type { ServiceConfig } from '../service-config';
 import { Batcher } from '../shared/batcher';
 import { functionName, lambdaArn, physicalName } from '../shared/intrinsics';
 import { invoke, sendToDestination } from '../shared/invoke';
+import type { StandIn } from '../stand-in';
 import { deliverBatch, failureMessage, sequenceOf, streamRetryDelayMs, type InvokeResult } from './delivery';
 import { passesFilters } from './filters';
 import { Checkpoints, dynamoDbStreamReads, ShardReader, type ShardRecord } from './shards';
 import { streamSubscriptions } from './subscriptions';
-import type { StandIn } from '../stand-in';
 
 export interface StreamPollerOptions {
   config: ServiceConfig;
   clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; sqs: SQSClient };
-  /** The Lambda API: its own client, with no retries of the SDK's (the poller's retry rules are Lambda's). */
+  /** The Lambda API, for a client of the poller's own: one attempt per Invoke, as retrying is the poller's (Lambda's rules). */
   lambdaEndpoint: string | undefined;
   /** Queue URLs by logical id (the local stack's messaging). */
   queueUrls: Map<string, string>;
