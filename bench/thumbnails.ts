@@ -19,7 +19,7 @@ import { S3ThumbnailSink, S3UploadSource } from '../functions/thumbnails/adapter
 import { processUpload, type ProcessOptions } from '../functions/thumbnails/process-upload';
 import { renderThumbnails } from '../functions/thumbnails/thumbnails';
 import { HOST, localS3ClientConfig } from '../scripts/local/ports';
-import { startLocalS3 } from '../scripts/local/s3';
+import { startLocalS3 } from '../scripts/local/s3/server';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import {
   CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { generateKeyPair, localPrivateKeyPath, publicKeyPath, writeLocalKeyPair } from './local/keys';
+import { generateKeyPair, localPrivateKeyPath, publicKeyPath, writeLocalKeyPair } from './local/secrets/keys';
 
 const USAGE = 'Usage: npm run keys -- --stage <stage> [--name key-1] [--region <r>] [--force]';
 const SERVICE = 'serverless-blog';

@@ -22,7 +22,8 @@ import {
   type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
 import { HOST, localPorts, localS3ClientConfig } from './local/ports';
-import { loadServiceConfig, localPhysicalName, param, ROOT, type ServiceConfig } from './local/service-config';
+import { loadServiceConfig, param, ROOT, type ServiceConfig } from './local/service-config';
+import { localPhysicalName } from './local/shared/intrinsics';
 import {
   PROTECTED_PREFIXES,
   PUBLISH_MANIFEST_KEY,

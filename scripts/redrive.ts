@@ -32,7 +32,7 @@ import { pacedMailer, SesMailer } from '../functions/welcome/mailer';
 import { localEnv } from './local/stack';
 import { localClientConfig, localPorts } from './local/ports';
 import { loadServiceConfig, type ServiceConfig } from './local/service-config';
-import { streamSubscriptions } from './local/streams';
+import { streamSubscriptions } from './local/streams/subscriptions';
 import { formatSummary, redriveWelcome, type FailureMessage } from './redrive/welcome';
 
 const USAGE = `Usage: npm run redrive -- --stage <stage> welcome [--region <region>]

@@ -1,6 +1,7 @@
 /**
- * Where the local stack listens. Every port moves together with LOCAL_PORT_OFFSET, so the integration tests
- * (offset 100) can run while a developer's `npm start` (offset 0) is up.
+ * Where the local stack listens: one port per name, read by the stand-ins that listen there (stand-in.ts). Every port
+ * moves together with LOCAL_PORT_OFFSET, so the integration tests (offset 100) can run while a developer's `npm start`
+ * (offset 0) is up.
  */
 export interface LocalPorts {
   dynamodb: number;
@@ -19,6 +20,9 @@ export interface LocalPorts {
 }
 
 export const HOST = '127.0.0.1';
+
+/** The address of a local endpoint on `port`. */
+export const localUrl = (port: number): string => `http://${HOST}:${port}`;
 
 const BASE: LocalPorts = {
   dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080,

@@ -1,3 +1,4 @@
+/** serverless.yml and its resources/*.yml as the framework resolves them for a stage (`sls print`), and what is read from it. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
@@ -26,7 +27,7 @@ export interface ServiceConfig {
  * Resolves serverless.yml (and every resources/*.yml it includes) for a stage with the framework itself, so the
  * local stack is built from exactly the definitions that deploy. `sls print` needs no network or credentials.
  */
-export async function loadServiceConfig(stage: string, env: Record<string, string> = {}): Promise<ServiceConfig> {
+export async function loadServiceConfig(stage: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceConfig> {
   const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
   const { stdout } = await run(sls, ['print', '--stage', stage, '--format', 'json'], {
     cwd: ROOT,
@@ -44,24 +45,6 @@ export async function loadServiceConfig(stage: string, env: Record<string, strin
 export function param(config: ServiceConfig, name: string): unknown {
   const stage = config.provider.stage;
   return config.params[stage]?.[name] ?? config.params.default?.[name];
-}
-
-/**
- * The name a resource gets on the local stack when its definition leaves the name to CloudFormation:
- * `<service>-<stage>-<kebab-case logical id>`, e.g. ContentBucket → serverless-blog-local-content-bucket.
- * serverless.yml's `local` params use the same rule.
- */
-export function localPhysicalName(config: ServiceConfig, logicalId: string): string {
-  const kebab = logicalId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-  return `${config.service}-${config.provider.stage}-${kebab}`;
-}
-
-/**
- * The ARN a queue or topic has on the local stack (fauxqs puts account 000000000000 and the region in it); the
- * `local` params of serverless.yml spell it out the same way, e.g. `arn:aws:sns:us-east-1:000000000000:<name>`.
- */
-export function localArn(service: 'sqs' | 'sns', name: string): string {
-  return `arn:aws:${service}:us-east-1:000000000000:${name}`;
 }
 
 export function resourcesOfType(config: ServiceConfig, type: string): [string, CfnResource][] {

@@ -88,22 +88,10 @@ async function main(): Promise<void> {
   }
 
   console.log(`\nLocal stack ready in ${seconds(Date.now() - started)}\n`);
-  console.log(
-    table([
-      ['Blog site', stack.urls.site],
-      ['HTTP API', `${stack.urls.api}  (try ${stack.urls.api}/health)`],
-      ['S3', `${stack.urls.s3}  (credentials S3RVER / S3RVER)`],
-      ['DynamoDB', stack.urls.dynamodb],
-      ['Cognito', `${stack.urls.cognito}  (client ${stack.userPool.clientId})`],
-      ['SES inbox', stack.urls.sesInbox],
-      ['SNS + SQS', stack.urls.messaging],
-      ['Lambda API', stack.urls.lambda],
-      ['Logs', path.relative(ROOT, stack.logDir) + '/'],
-    ]),
-  );
+  console.log(table([...stack.table, ['Logs', path.relative(ROOT, stack.logDir) + '/']]));
   const offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0);
   const env = offset === 0 ? '' : `LOCAL_PORT_OFFSET=${offset} `;
-  console.log(`\nOpen the blog at ${stack.urls.site} — sign up on its Account page; the sign-up code is in ${path.relative(ROOT, stack.logDir)}/cognito.log`);
+  console.log(`\nOpen the blog at ${stack.urls.edge} — sign up on its Account page; the sign-up code is in ${path.relative(ROOT, stack.logDir)}/cognito.log`);
   console.log(`Make a user premium:  ${env}npm run plan -- --stage local --email <their email> --plan premium`);
   console.log('Debug a function: npx sls invoke local --stage local -f health');
   console.log('Press Ctrl-C to stop.');

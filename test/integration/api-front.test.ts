@@ -6,7 +6,7 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import http from 'node:http';
-import { apiRoutes, type ApiRoute } from '../../scripts/local/api-routes';
+import { apiRoutes, type ApiRoute } from '../../scripts/local/api/routes';
 import { HOST } from '../../scripts/local/ports';
 import { loadServiceConfig } from '../../scripts/local/service-config';
 import { createUser, decode, issuerKey, signJwt, strangerKey, type TestUser } from './cognito';

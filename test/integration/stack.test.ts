@@ -3,7 +3,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { apiUrl, dynamodb, ports, s3, sesUrl } from './local';
 import { loadServiceConfig } from '../../scripts/local/service-config';
-import { bucketNames } from '../../scripts/local/resources';
+import { bucketNames } from '../../scripts/local/cloudformation/buckets';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 

@@ -13,7 +13,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../../scripts/local/ports';
-import { toLambdaRecord } from '../../scripts/local/streams';
+import { toLambdaRecord } from '../../scripts/local/streams/shards';
 import { DynamoDbSubscriberStore } from '../../functions/lib/subscribers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { welcomeBatchHandler } from '../../functions/welcome/batch';

@@ -1,0 +1,46 @@
+/**
+ * A Secrets Manager endpoint for the local stack that answers GetSecretValue (the one call the functions make) from
+ * git-ignored local files ("GetSecretValue", AWS Secrets Manager API Reference). No Secrets Manager emulator on npm
+ * fits (LocalStack needs Docker); with this, the function's code path is the same as on AWS — Powertools parameters
+ * and the SDK client, pointed here by AWS_ENDPOINT_URL_SECRETS_MANAGER — and the private key stays out of env values
+ * and the repo. Protocol: AWS JSON 1.1 (shared/json-endpoint.ts).
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { LOCAL_ACCOUNT_ID } from '../ports';
+import { listen } from '../shared/http-server';
+import { jsonEndpoint, ServiceError } from '../shared/json-endpoint';
+
+export interface LocalSecrets {
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** Port 0 picks a free port. `secrets` maps a secret name to the file holding its value (read on every call, so a new key is picked up). */
+export async function startLocalSecrets(options: {
+  host: string;
+  port: number;
+  secrets: Record<string, string>;
+  region: string;
+}): Promise<LocalSecrets> {
+  const arn = (name: string) => `arn:aws:secretsmanager:${options.region}:${LOCAL_ACCOUNT_ID}:secret:${name}-local0`;
+  const endpoint = jsonEndpoint('secretsmanager', {
+    GetSecretValue: ({ SecretId }) => {
+      const name = Object.keys(options.secrets).find((key) => key === SecretId || arn(key) === SecretId);
+      const file = name === undefined ? undefined : options.secrets[name];
+      if (name === undefined || file === undefined) {
+        throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      }
+      return {
+        ARN: arn(name),
+        Name: name,
+        VersionId: 'local',
+        VersionStages: ['AWSCURRENT'],
+        SecretString: readFileSync(file, 'utf8'),
+        CreatedDate: Math.floor(Date.now() / 1000),
+      };
+    },
+  });
+  const { url, close } = await listen(http.createServer(endpoint), options.host, options.port);
+  return { url, close };
+}
