@@ -44,10 +44,11 @@ export async function signingBench(): Promise<BenchTable> {
   const url = 'https://d111111abcdef8.cloudfront.net/premium/guides/intro.pdf';
   const policy = JSON.stringify({ Statement: [{ Resource: url, Condition: { DateLessThan: { 'AWS:EpochTime': 1893456300 } } }] });
   const now = Date.now();
+  const request = { key: 'premium/guides/intro.pdf', nowMs: now, expiresIn: 300, signingKey: key };
   const results = measure({
     raw: () => sign('RSA-SHA1', Buffer.from(policy), privateKey),
-    canned: () => signUrl('premium/guides/intro.pdf', undefined, now, 300, settings, key),
-    locked: () => signUrl('premium/guides/intro.pdf', '203.0.113.9', now, 300, locked, key),
+    canned: () => signUrl({ ...request, sourceIp: undefined, settings }),
+    locked: () => signUrl({ ...request, sourceIp: '203.0.113.9', settings: locked }),
     pem: () => getSignedUrl({ url, keyPairId: 'KBENCH', privateKey: pem, dateLessThan: new Date(now + 300_000) }),
   });
   const base = results.raw ?? Number.NaN;

@@ -7,13 +7,17 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { HttpError } from '../functions/lib/http';
+import { DomainError, NotFoundError } from '../functions/lib/errors';
 import { DynamoDbUserStore } from '../functions/lib/users';
 import { changePlan, parsePlanChange } from '../functions/plan/plan';
 import { HOST, LOCAL_CREDENTIALS, LOCAL_REGION, localPorts } from './local/ports';
 import { loadServiceConfig, param } from './local/service-config';
 
 const USAGE = 'Usage: npm run plan -- --stage <stage> --email <email> --plan <free|premium> [--until <ISO date>] [--region <r>]';
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 async function usersTable(stage: string, region: string): Promise<{ client: DynamoDBClient; table: string }> {
   if (stage === 'local') {
@@ -41,13 +45,13 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return console.log(USAGE);
-  if (!values.stage || !values.email || !values.plan) throw new HttpError(400, 'usage', USAGE);
+  if (!values.stage || !values.email || !values.plan) throw new UsageError(USAGE);
   const change = parsePlanChange({ plan: values.plan, premiumUntil: values.until }, Date.now());
   const { client, table } = await usersTable(values.stage, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
   try {
     const store = new DynamoDbUserStore(DynamoDBDocumentClient.from(client), table);
     const found = await store.findByEmail(values.email);
-    if (!found) throw new HttpError(404, 'user_not_found', `no user with e-mail ${values.email} in ${table}`);
+    if (!found) throw new NotFoundError('user_not_found', `no user with e-mail ${values.email} in ${table}`);
     const user = await changePlan(found.userId, change, store, new Date());
     console.log(JSON.stringify(user));
   } finally {
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof HttpError ? error.message : error);
+  // The operator's own mistakes (usage, a plan or date the rules refuse, an unknown address) are one sentence; anything
+  // else is a fault and keeps its stack.
+  console.error(error instanceof DomainError || error instanceof UsageError ? error.message : error);
   process.exitCode = 1;
 });

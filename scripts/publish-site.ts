@@ -1,5 +1,5 @@
 /**
- * `npm run publish:site -- --stage <stage>`: the adapter around scripts/publish/plan.ts. It builds the web app
+ * `npm run publish:site -- --stage <stage>`: the adapter around scripts/publish/diff.ts. It builds the web app
  * (web/, Vite), writes its config.json from the stage's stack, lists the content bucket, uploads what changed with
  * its headers, deletes what the site no longer has (keeping the previous publish's hashed assets once more, for pages
  * loaded just before) and, on a deployed stage, invalidates the stale CloudFront paths.
@@ -36,7 +36,7 @@ import {
   type LocalFile,
   type PublishPlan,
   type RemoteObject,
-} from './publish/plan';
+} from './publish/diff';
 import { sampleMedia } from './publish/sample-media';
 import { deployedSiteConfig, localSiteConfig, REQUIRED_OUTPUTS, type SiteParams } from './publish/site-config';
 import type { SiteConfig } from '../web/src/config';

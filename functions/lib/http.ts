@@ -1,5 +1,7 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parse as parseContentType } from 'content-type';
+import type { Claims } from './claims';
+import { DomainError, type DomainErrorName } from './errors';
 import { logger } from './logger';
 
 /** The body of every error answer: `{ "error": { "code": "...", "message": "..." } }`. */
@@ -7,7 +9,10 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** A failure the caller can act on. Anything else becomes a 500 with a fixed message. */
+/**
+ * An answer decided by the HTTP layer itself, status included: the body guard's refusals below, or a handler's own
+ * (with headers such as Retry-After). Use cases throw the DomainErrors of ./errors.ts instead.
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
@@ -20,14 +25,18 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string, code = 'bad_request'): HttpError => new HttpError(400, code, message);
-export const unauthorized = (message = 'Authentication required'): HttpError =>
-  new HttpError(401, 'unauthorized', message);
-export const forbidden = (message: string, code = 'forbidden'): HttpError => new HttpError(403, code, message);
-export const notFound = (message: string, code = 'not_found'): HttpError => new HttpError(404, code, message);
-export const payloadTooLarge = (message: string): HttpError => new HttpError(413, 'payload_too_large', message);
-export const unsupportedMediaType = (message: string): HttpError =>
-  new HttpError(415, 'unsupported_media_type', message);
+const badRequest = (message: string, code: string): HttpError => new HttpError(400, code, message);
+const payloadTooLarge = (message: string): HttpError => new HttpError(413, 'payload_too_large', message);
+
+/** The one place a domain error becomes a status code. */
+const STATUS: Readonly<Record<DomainErrorName, number>> = {
+  ValidationError: 400,
+  UnauthorizedError: 401,
+  ForbiddenError: 403,
+  NotFoundError: 404,
+  TooLargeError: 413,
+  UnsupportedTypeError: 415,
+};
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -43,8 +52,16 @@ export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
-/** Maps any thrown value to a response. Known errors keep their status; the rest are logged and hidden. */
+/**
+ * Maps any thrown value to a response: a domain error to its status, an HttpError as it says, and anything else to
+ * a 500 with a fixed message, the details in the log only.
+ */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof DomainError) {
+    const statusCode = STATUS[error.name];
+    logger.info('request refused', { statusCode, code: error.code });
+    return json(statusCode, errorBody(error.code, error.message));
+  }
   if (error instanceof HttpError) {
     if (error.statusCode >= 500) logger.error('request failed', { error });
     else logger.info('request refused', { statusCode: error.statusCode, code: error.code });
@@ -52,6 +69,11 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   }
   logger.error('unhandled error', { error: error as Error });
   return json(500, errorBody('internal_error', 'Internal server error'));
+}
+
+/** The claims the route's JWT authorizer verified (none on a route without one); lib/claims.ts reads them. */
+export function jwtClaims(event: APIGatewayProxyEventV2WithJWTAuthorizer): Claims {
+  return event.requestContext.authorizer?.jwt?.claims ?? {};
 }
 
 /** What the body guard reads of an HTTP API (payload format 2.0) event. */

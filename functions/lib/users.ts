@@ -18,13 +18,19 @@ export interface User {
   updatedAt?: string;
 }
 
+/** A plan to set; a premium plan may end at premiumUntil (ISO date). */
+export interface PlanChange {
+  plan: Plan;
+  premiumUntil?: string;
+}
+
 export interface UserStore {
   get(userId: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
   /** Writes the user unless one with this id exists; true when written. */
   createIfAbsent(user: User): Promise<boolean>;
-  /** Sets the plan of an existing user; undefined when there is no such user. */
-  setPlan(userId: string, plan: Plan, premiumUntil: string | undefined, now: string): Promise<User | undefined>;
+  /** Sets an existing user's plan (an end date the change lacks is removed); undefined when there is no such user. */
+  setPlan(userId: string, change: PlanChange, now: string): Promise<User | undefined>;
 }
 
 /** Premium now: plan `premium` and no `premiumUntil`, or one still in the future. */
@@ -80,7 +86,7 @@ export class DynamoDbUserStore implements UserStore {
     }
   }
 
-  async setPlan(userId: string, plan: Plan, premiumUntil: string | undefined, now: string): Promise<User | undefined> {
+  async setPlan(userId: string, { plan, premiumUntil }: PlanChange, now: string): Promise<User | undefined> {
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({

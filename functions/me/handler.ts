@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorResponse, json } from '../lib/http';
+import { errorResponse, json, jwtClaims } from '../lib/http';
 import { me } from './me';
 
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    return json(200, me(event.requestContext.authorizer?.jwt?.claims ?? {}));
+    return json(200, me(jwtClaims(event)));
   } catch (error) {
     return errorResponse(error);
   }

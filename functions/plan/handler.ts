@@ -1,6 +1,9 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { subjectOf } from '../lib/claims';
 import { dynamoDb } from '../lib/clients/dynamodb';
-import { errorResponse, json, notFound, parseJsonObject } from '../lib/http';
+import { NotFoundError } from '../lib/errors';
+import { errorResponse, json, jwtClaims, parseJsonObject } from '../lib/http';
+import { logger } from '../lib/logger';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { changePlan, parsePlanChange, requireAdmin } from './plan';
@@ -10,11 +13,15 @@ const store = new DynamoDbUserStore(dynamoDb(), config.usersTable);
 /** PUT /users/{userId}/plan — admins only; the JWT authorizer has verified the token before this runs. */
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    requireAdmin(event.requestContext.authorizer?.jwt?.claims?.['cognito:groups']);
+    const claims = jwtClaims(event);
+    const admin = subjectOf(claims);
+    requireAdmin(claims);
     const userId = event.pathParameters?.userId;
-    if (!userId) throw notFound('No such user', 'user_not_found');
+    if (!userId) throw new NotFoundError('user_not_found', 'No such user');
     const change = parsePlanChange(parseJsonObject(event), Date.now());
-    return json(200, await changePlan(userId, change, store, new Date()));
+    const user = await changePlan(userId, change, store, new Date());
+    logger.info('plan changed', { userId, plan: user.plan, by: admin });
+    return json(200, user);
   } catch (error) {
     return errorResponse(error);
   }

@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { subjectOf } from '../lib/claims';
 import { dynamoDb } from '../lib/clients/dynamodb';
 import { s3 } from '../lib/clients/s3';
-import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
+import { errorResponse, json, jwtClaims, parseJsonObject } from '../lib/http';
 import { DynamoDbUserStore } from '../lib/users';
 import { config } from './config';
 import { S3ContentStore } from './content-store';
 import { privateKey } from './private-key';
-import { issueCookies, issueUrl, type Deps } from './signed-url';
+import { issueCookies, issueUrl, type Caller, type Deps, type JsonObject } from './signed-url';
 
 const deps: Deps = {
   users: new DynamoDbUserStore(dynamoDb(), config.usersTable),
@@ -18,18 +19,25 @@ const deps: Deps = {
   now: Date.now,
 };
 
+type Route = (caller: Caller, body: JsonObject) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** This function's routes in serverless.yml, by the routeKey API Gateway matched (method and path template). */
+const ROUTES = new Map<string, Route>([
+  ['POST /premium/url', async (caller, body) => json(200, await issueUrl(caller, body, deps))],
+  ['POST /premium/cookies', async (caller, body) => {
+    const { setCookies, ...result } = await issueCookies(caller, body, deps);
+    return { ...json(200, result), cookies: setCookies };
+  }],
+]);
+
 /** POST /premium/url `{ key, expiresIn? }` and POST /premium/cookies `{ folder, expiresIn? }`; JWT-authorized. */
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
-    if (typeof sub !== 'string' || sub === '') throw unauthorized();
-    const caller = { userId: sub, sourceIp: event.requestContext.http.sourceIp };
-    const body = parseJsonObject(event);
-    if (event.rawPath.endsWith('/cookies')) {
-      const { setCookies, ...result } = await issueCookies(caller, body, deps);
-      return { ...json(200, result), cookies: setCookies };
-    }
-    return json(200, await issueUrl(caller, body, deps));
+    const route = ROUTES.get(event.routeKey);
+    // Only serverless.yml disagreeing with the table above gets here: the function's fault, not the caller's.
+    if (route === undefined) throw new Error(`signedUrl has no route ${event.routeKey}`);
+    const caller = { userId: subjectOf(jwtClaims(event)), sourceIp: event.requestContext.http.sourceIp };
+    return await route(caller, parseJsonObject(event));
   } catch (error) {
     return errorResponse(error);
   }

@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { getSignedCookies, getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { badRequest } from '../lib/http';
+import { ValidationError } from '../lib/errors';
 
 export interface ExpiryBounds {
   defaultSeconds: number;
@@ -35,23 +35,23 @@ const KEY_CHARACTERS = /^[A-Za-z0-9._\-/]+$/;
 const MAX_KEY_LENGTH = 512;
 
 function checkPath(value: unknown, prefix: string, what: string): string {
-  if (typeof value !== 'string' || value === '') throw badRequest(`${what} is required`, 'invalid_content_key');
+  if (typeof value !== 'string' || value === '') throw new ValidationError('invalid_content_key', `${what} is required`);
   const path = value.replace(/^\/+/, '');
   if (path.length > MAX_KEY_LENGTH || !KEY_CHARACTERS.test(path)) {
-    throw badRequest(`${what} may only contain letters, digits, '.', '_', '-' and '/'`, 'invalid_content_key');
+    throw new ValidationError('invalid_content_key', `${what} may only contain letters, digits, '.', '_', '-' and '/'`);
   }
   const segments = path.split('/');
   if (segments.some((segment) => segment === '..' || segment === '.')) {
-    throw badRequest(`${what} must not contain '.' or '..' segments`, 'invalid_content_key');
+    throw new ValidationError('invalid_content_key', `${what} must not contain '.' or '..' segments`);
   }
-  if (!path.startsWith(prefix)) throw badRequest(`${what} must be inside ${prefix}`, 'invalid_content_key');
+  if (!path.startsWith(prefix)) throw new ValidationError('invalid_content_key', `${what} must be inside ${prefix}`);
   return path;
 }
 
 /** A premium object's key, e.g. `premium/guides/intro.pdf`. */
 export function validateContentKey(value: unknown, prefix: string): string {
   const key = checkPath(value, prefix, 'key');
-  if (key.endsWith('/') || key.includes('//')) throw badRequest('key must name a file', 'invalid_content_key');
+  if (key.endsWith('/') || key.includes('//')) throw new ValidationError('invalid_content_key', 'key must name a file');
   return key;
 }
 
@@ -60,7 +60,7 @@ export function validateContentFolder(value: unknown, prefix: string): string {
   const folder = checkPath(value, prefix, 'folder');
   const withSlash = folder.endsWith('/') ? folder : `${folder}/`;
   if (withSlash.includes('//') || withSlash === prefix) {
-    throw badRequest('folder must name a folder below the premium prefix', 'invalid_content_key');
+    throw new ValidationError('invalid_content_key', 'folder must name a folder below the premium prefix');
   }
   return withSlash;
 }
@@ -70,9 +70,9 @@ export function resolveExpiry(requested: unknown, bounds: ExpiryBounds): number 
   if (requested === undefined || requested === null) return bounds.defaultSeconds;
   const seconds = typeof requested === 'string' && requested.trim() !== '' ? Number(requested) : requested;
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < bounds.minSeconds || seconds > bounds.maxSeconds) {
-    throw badRequest(
-      `expiresIn must be a whole number of seconds from ${bounds.minSeconds} to ${bounds.maxSeconds}`,
+    throw new ValidationError(
       'invalid_expiry',
+      `expiresIn must be a whole number of seconds from ${bounds.minSeconds} to ${bounds.maxSeconds}`,
     );
   }
   return seconds;
@@ -88,7 +88,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
  */
 export function sourceCidr(sourceIp: string | undefined): string {
   if (sourceIp === undefined || !IPV4.test(sourceIp)) {
-    throw badRequest('IP-locked content needs an IPv4 caller address', 'ipv4_required');
+    throw new ValidationError('ipv4_required', 'IP-locked content needs an IPv4 caller address');
   }
   return `${sourceIp}/32`;
 }
@@ -116,14 +116,23 @@ export function buildPolicy(input: PolicyInput): string | undefined {
 // KeyObject too; passing the parsed key is what keeps issuance near the cost of one RSA signature (bench/signing.ts).
 const asSignerKey = (key: KeyObject) => key as unknown as string;
 
+/** What every signature needs besides the content it is for. */
+export interface SigningInput {
+  /** The caller's address (the API's request context), for IP lock. */
+  sourceIp: string | undefined;
+  nowMs: number;
+  /** Seconds from now until the URL or cookies expire (resolveExpiry). */
+  expiresIn: number;
+  settings: SigningSettings;
+  signingKey: SigningKey;
+}
+
 export interface SignedUrl {
   url: string;
   expiresAt: string;
 }
 
-export function signUrl(
-  key: string, sourceIp: string | undefined, nowMs: number, expiresIn: number, settings: SigningSettings, signing: SigningKey,
-): SignedUrl {
+export function signUrl({ key, sourceIp, nowMs, expiresIn, settings, signingKey }: SigningInput & { key: string }): SignedUrl {
   const expiresAt = Math.floor(nowMs / 1000) + expiresIn;
   const url = `${settings.baseUrl}/${key}`;
   const policy = buildPolicy({
@@ -131,7 +140,7 @@ export function signUrl(
     expiresAt,
     sourceCidr: settings.ipLock ? sourceCidr(sourceIp) : undefined,
   });
-  const credentials = { keyPairId: signing.keyPairId, privateKey: asSignerKey(signing.privateKey) };
+  const credentials = { keyPairId: signingKey.keyPairId, privateKey: asSignerKey(signingKey.privateKey) };
   const signed = policy === undefined
     ? getSignedUrl({ ...credentials, url, dateLessThan: expiresAt * 1000 })
     : getSignedUrl({ ...credentials, url, policy });
@@ -157,8 +166,7 @@ export interface SignedCookies {
  * hold wildcards). Path limits each cookie to the folder, so the browser sends them only where they are valid.
  */
 export function signCookies(
-  folder: string, sourceIp: string | undefined, nowMs: number, expiresIn: number, settings: SigningSettings,
-  signing: SigningKey, cookie: CookieSettings,
+  { folder, cookie, sourceIp, nowMs, expiresIn, settings, signingKey }: SigningInput & { folder: string; cookie: CookieSettings },
 ): SignedCookies {
   const expiresAt = Math.floor(nowMs / 1000) + expiresIn;
   const policy = buildPolicy({
@@ -167,7 +175,7 @@ export function signCookies(
     sourceCidr: settings.ipLock ? sourceCidr(sourceIp) : undefined,
   });
   if (policy === undefined) throw new Error('a wildcard resource always needs a custom policy');
-  const values = getSignedCookies({ keyPairId: signing.keyPairId, privateKey: asSignerKey(signing.privateKey), policy });
+  const values = getSignedCookies({ keyPairId: signingKey.keyPairId, privateKey: asSignerKey(signingKey.privateKey), policy });
   const expires = new Date(expiresAt * 1000);
   const attributes = [
     `Path=/${folder}`,

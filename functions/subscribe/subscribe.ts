@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { badRequest } from '../lib/http';
+import { ValidationError } from '../lib/errors';
 import type { Subscriber, SubscriberStore } from '../lib/subscribers';
 
 export interface SubscribeRequest {
@@ -21,25 +21,25 @@ export function normaliseEmail(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
 }
 
-/** Checks the body a reader sent; anything else is a 400 with a stable code. */
+/** Checks the body a reader sent; anything else is a ValidationError with a stable code. */
 export function parseSubscribeRequest(body: unknown): SubscribeRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('Body must be a JSON object', 'invalid_body');
+    throw new ValidationError('invalid_body', 'Body must be a JSON object');
   }
   const { email, name, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw badRequest(`Unknown field: ${unknown.sort().join(', ')}`, 'unknown_field');
-  if (typeof email !== 'string') throw badRequest('email is required', 'invalid_email');
+  if (unknown.length > 0) throw new ValidationError('unknown_field', `Unknown field: ${unknown.sort().join(', ')}`);
+  if (typeof email !== 'string') throw new ValidationError('invalid_email', 'email is required');
   const address = normaliseEmail(email);
   const localPart = address.slice(0, address.lastIndexOf('@'));
   if (address.length > MAX_EMAIL_LENGTH || localPart.length > MAX_LOCAL_PART_LENGTH || !EMAIL.test(address)) {
-    throw badRequest('email is not a valid address', 'invalid_email');
+    throw new ValidationError('invalid_email', 'email is not a valid address');
   }
   if (name === undefined || name === null) return { email: address };
-  if (typeof name !== 'string') throw badRequest('name must be a string', 'invalid_name');
+  if (typeof name !== 'string') throw new ValidationError('invalid_name', 'name must be a string');
   const trimmed = name.normalize('NFC').trim();
   if (trimmed.length > MAX_NAME_LENGTH || CONTROL.test(trimmed)) {
-    throw badRequest(`name must be at most ${MAX_NAME_LENGTH} characters without control characters`, 'invalid_name');
+    throw new ValidationError('invalid_name', `name must be at most ${MAX_NAME_LENGTH} characters without control characters`);
   }
   return trimmed === '' ? { email: address } : { email: address, name: trimmed };
 }

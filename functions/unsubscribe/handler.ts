@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../lib/clients/dynamodb';
-import { HttpError, errorResponse } from '../lib/http';
+import { NotFoundError } from '../lib/errors';
+import { errorResponse } from '../lib/http';
 import { logger } from '../lib/logger';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { config } from './config';
@@ -28,7 +29,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
         await unsubscribe(token, store);
         logger.info('unsubscribed');
       } catch (error) {
-        if (!(error instanceof HttpError && error.statusCode === 404)) throw error;
+        if (!(error instanceof NotFoundError)) throw error;
       }
       return { statusCode: 200, headers: HTML_HEADERS, body: donePage() };
     }

@@ -1,11 +1,11 @@
-import { notFound } from '../lib/http';
+import { NotFoundError } from '../lib/errors';
 import type { SubscriberStore } from '../lib/subscribers';
 import { UNSUBSCRIBE_TOKEN } from '../subscribe/subscribe';
 
-/** Removes the subscriber the token belongs to; an unknown or malformed token is a 404 (no hint which). */
+/** Removes the subscriber the token belongs to; an unknown or malformed token is not found alike (no hint which). */
 export async function unsubscribe(token: string | undefined, store: SubscriberStore): Promise<void> {
   if (token === undefined || !UNSUBSCRIBE_TOKEN.test(token) || !(await store.removeByToken(token))) {
-    throw notFound('No subscription with this link', 'subscription_not_found');
+    throw new NotFoundError('subscription_not_found', 'No subscription with this link');
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { subjectOf } from '../lib/claims';
 import { presignS3 } from '../lib/clients/s3';
-import { errorResponse, json, parseJsonObject, unauthorized } from '../lib/http';
+import { errorResponse, json, jwtClaims, parseJsonObject } from '../lib/http';
 import { config } from './config';
 import { S3PostPresigner } from './presigner';
 import { createUploadUrl, parseUploadRequest } from './upload-url';
@@ -11,8 +12,7 @@ const presigner = new S3PostPresigner(presignS3(), config.uploadsBucket);
 /** POST /uploads (Cognito JWT authorizer) → 201 with a presigned POST for `uploads/<sub>/<uuid>.<ext>`. */
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
-    const owner = event.requestContext.authorizer?.jwt?.claims?.sub;
-    if (typeof owner !== 'string') throw unauthorized();
+    const owner = subjectOf(jwtClaims(event));
     const request = parseUploadRequest(parseJsonObject(event));
     const result = await createUploadUrl(owner, request, config, {
       presigner,

@@ -2,7 +2,7 @@
  * The upload-url use case: a signed-in user asks to upload one image; the answer is a presigned POST that S3 itself
  * holds to the declared type and size, for a key the server chooses.
  */
-import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from '../lib/http';
+import { ForbiddenError, TooLargeError, UnsupportedTypeError, ValidationError } from '../lib/errors';
 
 /**
  * Content types a browser may declare, and the extension of the key. The thumbnails function sniffs the bytes again:
@@ -46,14 +46,14 @@ export interface UploadUrl {
 
 export function parseUploadRequest(body: unknown): UploadRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('Body must be a JSON object with contentType and size', 'invalid_request');
+    throw new ValidationError('invalid_request', 'Body must be a JSON object with contentType and size');
   }
   const { contentType, size } = body as Record<string, unknown>;
   if (typeof contentType !== 'string' || contentType === '') {
-    throw badRequest('contentType is required', 'invalid_request');
+    throw new ValidationError('invalid_request', 'contentType is required');
   }
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
-    throw badRequest('size must be a positive integer (bytes)', 'invalid_request');
+    throw new ValidationError('invalid_request', 'size must be a positive integer (bytes)');
   }
   return { contentType: contentType.trim().toLowerCase(), size };
 }
@@ -66,11 +66,11 @@ export async function createUploadUrl(
 ): Promise<UploadUrl> {
   const extension = UPLOAD_TYPES[request.contentType];
   if (extension === undefined) {
-    throw unsupportedMediaType(`contentType must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
+    throw new UnsupportedTypeError('unsupported_media_type', `contentType must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
   }
-  if (request.size > options.maxBytes) throw payloadTooLarge(`size exceeds the limit of ${options.maxBytes} bytes`);
+  if (request.size > options.maxBytes) throw new TooLargeError('payload_too_large', `size exceeds the limit of ${options.maxBytes} bytes`);
   // The owner comes from the verified token; it is a path segment, so anything else than a Cognito sub is refused.
-  if (!/^[A-Za-z0-9-]{1,128}$/.test(owner)) throw new HttpError(403, 'forbidden', 'The token has no usable subject');
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(owner)) throw new ForbiddenError('forbidden', 'The token has no usable subject');
 
   const key = `uploads/${owner}/${deps.newId()}.${extension}`;
   const upload = await deps.presigner.presignPost({

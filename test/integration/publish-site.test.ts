@@ -6,7 +6,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectComm
 import { HOST } from '../../scripts/local/ports';
 import { ROOT, loadServiceConfig } from '../../scripts/local/service-config';
 import { localPhysicalName } from '../../scripts/local/shared/intrinsics';
-import { CACHE_CONTROL, PUBLISH_MANIFEST_KEY, isPublishable } from '../../scripts/publish/plan';
+import { CACHE_CONTROL, PUBLISH_MANIFEST_KEY, isPublishable } from '../../scripts/publish/diff';
 import { SAMPLE_IMAGE_KEY, SAMPLE_VIDEO_KEY } from '../../scripts/publish/sample-media';
 import { ports, s3 } from './local';
 

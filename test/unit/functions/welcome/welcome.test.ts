@@ -1,5 +1,6 @@
-import { welcomeBatchHandler } from '../../functions/welcome/batch';
-import { MalformedRecordError, parseStreamRecord, PermanentSendError } from '../../functions/welcome/welcome';
+import { welcomeBatchHandler } from '../../../../functions/welcome/batch';
+import { pacedMailer } from '../../../../functions/welcome/mailer';
+import { MalformedRecordError, parseStreamRecord, PermanentSendError } from '../../../../functions/welcome/welcome';
 import {
   InMemorySubscriberStore,
   lambdaContext,
@@ -9,7 +10,7 @@ import {
   streamEvent,
   streamRecord,
   subscriberItem,
-} from '../support/subscriptions';
+} from '../../../support/subscriptions';
 
 const settings = { unsubscribeBaseUrl: 'https://api.example.com/subscriptions/', siteUrl: 'https://blog.example.com/' };
 
@@ -183,5 +184,28 @@ describe('welcome batch', () => {
 
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.map((r) => r.dynamodb!.SequenceNumber));
     expect(store.items.get('reader1@example.com')?.welcome).toEqual({ status: 'failed', reason: 'Error: connect ECONNREFUSED', permanent: false });
+  });
+});
+
+describe('pacedMailer', () => {
+  it('starts sends one interval apart at the account rate, in call order, and passes results and errors through', async () => {
+    // Prepare: 20 sends a second = one every 50 ms; the third address is refused
+    const started: { to: string; at: number }[] = [];
+    const inner = new RecordingMailer((to) => (to === 'c@example.com' ? new Error('refused') : undefined));
+    const mailer = pacedMailer(
+      { send: (email) => (started.push({ to: email.to, at: performance.now() }), inner.send(email)) },
+      20,
+    );
+    const email = (to: string) => ({ to, subject: 's', html: 'h', text: 't', headers: [] });
+
+    // Act: four sends at once, as the records of a batch do
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map((name) => mailer.send(email(`${name}@example.com`))));
+
+    // Assess
+    expect(started.map((send) => send.to)).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com']);
+    const gaps = started.slice(1).map((send, i) => send.at - started[i]!.at);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(45); // timers may fire a millisecond or so early
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(results[0]).toEqual({ status: 'fulfilled', value: { messageId: 'message-1' } });
   });
 });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { NoSuchKey, NotFound, type S3Client } from '@aws-sdk/client-s3';
-import { S3UploadSource } from '../../../functions/thumbnails/adapters';
-import { RejectedInput } from '../../../functions/thumbnails/thumbnails';
+import { S3UploadSource } from '../../../../functions/thumbnails/adapters';
+import { RejectedInput } from '../../../../functions/thumbnails/thumbnails';
 
 /** An S3 client whose GetObject announces `contentLength` and streams `chunks`, as the SDK does in Node. */
 const s3Answering = (contentLength: number, chunks: Buffer[]) =>

@@ -1,16 +1,14 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { HttpError } from '../../functions/lib/http';
-import { normaliseEmail, parseSubscribeRequest, subscribe, UNSUBSCRIBE_TOKEN } from '../../functions/subscribe/subscribe';
-import { confirmPage, unsubscribe } from '../../functions/unsubscribe/unsubscribe';
-import { InMemorySubscriberStore } from '../support/subscriptions';
+import { normaliseEmail, parseSubscribeRequest, subscribe, UNSUBSCRIBE_TOKEN } from '../../../../functions/subscribe/subscribe';
+import { answerTo } from '../../../support/errors';
+import { InMemorySubscriberStore } from '../../../support/subscriptions';
 
 const refusal = (body: unknown): { status: number; code: string } | undefined => {
   try {
     parseSubscribeRequest(body);
     return undefined;
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return { status: error.statusCode, code: error.code };
+    const { statusCode, code } = answerTo(error);
+    return { status: statusCode, code };
   }
 };
 
@@ -67,65 +65,5 @@ describe('subscribe', () => {
     const store = new InMemorySubscriberStore();
     for (let n = 0; n < 50; n++) await subscribe({ email: `r${n}@example.com` }, store);
     expect(new Set([...store.items.values()].map((item) => item.token)).size).toBe(50);
-  });
-});
-
-describe('unsubscribe', () => {
-  it('removes the subscriber the token belongs to, once', async () => {
-    // Prepare
-    const store = new InMemorySubscriberStore();
-    await subscribe({ email: 'a@example.com' }, store);
-    const token = store.items.get('a@example.com')!.token;
-
-    // Act
-    await unsubscribe(token, store);
-
-    // Assess
-    expect(store.items.size).toBe(0);
-    await expect(unsubscribe(token, store)).rejects.toMatchObject({ statusCode: 404, code: 'subscription_not_found' });
-  });
-
-  it.each([undefined, '', 'short', `${'a'.repeat(42)}!`])('answers 404 for the malformed token %p without a lookup', async (token) => {
-    const store = new InMemorySubscriberStore();
-    const lookup = jest.spyOn(store, 'removeByToken');
-    await expect(unsubscribe(token, store)).rejects.toMatchObject({ statusCode: 404 });
-    expect(lookup).not.toHaveBeenCalled();
-  });
-
-  it('confirms with a form that POSTs, so a link preview unsubscribes no one', () => {
-    expect(confirmPage()).toMatch(/<form method="post">/);
-  });
-});
-
-describe('POST /subscriptions handler', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-    jest.resetModules();
-  });
-
-  it('refuses an oversized body with 413 before reading it', async () => {
-    // Prepare
-    process.env.SUBSCRIBERS_TABLE = 'subscribers';
-    const { handler } = (await import('../../functions/subscribe/handler')) as {
-      handler: (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
-    };
-
-    // Act
-    const response = await handler({ body: JSON.stringify({ email: 'a@example.com', name: 'x'.repeat(3000) }), isBase64Encoded: false });
-
-    // Assess
-    expect(response.statusCode).toBe(413);
-    expect(JSON.parse(response.body!)).toEqual({ error: { code: 'payload_too_large', message: 'Request body exceeds 2048 bytes' } });
-  });
-
-  it('refuses malformed JSON with 400 invalid_json', async () => {
-    process.env.SUBSCRIBERS_TABLE = 'subscribers';
-    const { handler } = (await import('../../functions/subscribe/handler')) as {
-      handler: (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
-    };
-    const response = await handler({ body: '{"email":', isBase64Encoded: false });
-    expect(response.statusCode).toBe(400);
-    expect((JSON.parse(response.body!) as { error: { code: string } }).error.code).toBe('invalid_json');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Every JSON body route, driven through its handler with the event shapes API Gateway (payload 2.0) and
- * serverless-offline send: an odd body is the caller's 400 with a stable code, and no store is touched.
+ * serverless-offline send: an odd body is the caller's 400 with a stable code, and no store is touched. Every route
+ * behind the JWT authorizer answers a token that names no subject with 401, whatever the body.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
@@ -9,7 +10,11 @@ interface Route {
   name: string;
   module: string;
   method: string;
+  /** As API Gateway names the matched route: method and path template. */
+  routeKey: string;
   rawPath: string;
+  /** Behind the Cognito JWT authorizer. */
+  jwt: boolean;
   pathParameters?: Record<string, string>;
   /** A body the route accepts, and what the answer is once the (faked) stores have answered. */
   good: { body: Record<string, unknown>; status: number; answer: Record<string, unknown> };
@@ -19,24 +24,24 @@ interface Route {
 const USER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
 const ROUTES: Route[] = [
   {
-    name: 'POST /subscriptions', module: '../../functions/subscribe/handler', method: 'POST', rawPath: '/subscriptions',
+    name: 'POST /subscriptions', module: '../../../functions/subscribe/handler', method: 'POST', routeKey: 'POST /subscriptions', rawPath: '/subscriptions', jwt: false,
     good: { body: { email: 'ada@example.com', name: 'Ada' }, status: 202, answer: { status: 'accepted' } }, maxBytes: 2 * 1024,
   },
   {
-    name: 'POST /uploads', module: '../../functions/upload-url/handler', method: 'POST', rawPath: '/uploads',
+    name: 'POST /uploads', module: '../../../functions/upload-url/handler', method: 'POST', routeKey: 'POST /uploads', rawPath: '/uploads', jwt: true,
     good: { body: { contentType: 'image/png', size: 1234 }, status: 201, answer: { maxBytes: 1234 } }, maxBytes: 16 * 1024,
   },
   {
     // The store has no such user: a 403 not_premium shows the body got through to the premium check.
-    name: 'POST /premium/url', module: '../../functions/signed-url/handler', method: 'POST', rawPath: '/premium/url',
+    name: 'POST /premium/url', module: '../../../functions/signed-url/handler', method: 'POST', routeKey: 'POST /premium/url', rawPath: '/premium/url', jwt: true,
     good: { body: { key: 'premium/guides/intro.txt' }, status: 403, answer: { error: { code: 'not_premium' } } }, maxBytes: 16 * 1024,
   },
   {
-    name: 'POST /premium/cookies', module: '../../functions/signed-url/handler', method: 'POST', rawPath: '/premium/cookies',
+    name: 'POST /premium/cookies', module: '../../../functions/signed-url/handler', method: 'POST', routeKey: 'POST /premium/cookies', rawPath: '/premium/cookies', jwt: true,
     good: { body: { folder: 'premium/videos/intro/' }, status: 403, answer: { error: { code: 'not_premium' } } }, maxBytes: 16 * 1024,
   },
   {
-    name: 'PUT /users/{userId}/plan', module: '../../functions/plan/handler', method: 'PUT', rawPath: `/users/${USER}/plan`,
+    name: 'PUT /users/{userId}/plan', module: '../../../functions/plan/handler', method: 'PUT', routeKey: 'PUT /users/{userId}/plan', rawPath: `/users/${USER}/plan`, jwt: true,
     pathParameters: { userId: USER }, good: { body: { plan: 'premium' }, status: 200, answer: { userId: USER, plan: 'premium' } }, maxBytes: 16 * 1024,
   },
 ];
@@ -65,10 +70,12 @@ interface Shape {
   isBase64Encoded?: boolean;
 }
 
-function event(route: Route, shape: Shape): Record<string, unknown> {
+const ADMIN_CLAIMS = { sub: USER, 'cognito:groups': '[admins]' };
+
+function event(route: Route, shape: Shape, claims: Record<string, unknown> = ADMIN_CLAIMS): Record<string, unknown> {
   return {
     version: '2.0',
-    routeKey: `${route.method} ${route.rawPath}`,
+    routeKey: route.routeKey,
     rawPath: route.rawPath,
     rawQueryString: '',
     headers: { host: 'api.example', ...shape.headers },
@@ -77,7 +84,7 @@ function event(route: Route, shape: Shape): Record<string, unknown> {
     pathParameters: route.pathParameters,
     requestContext: {
       http: { method: route.method, path: route.rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'jest' },
-      authorizer: { jwt: { claims: { sub: USER, 'cognito:groups': '[admins]' }, scopes: null } },
+      authorizer: { jwt: { claims, scopes: null } },
     },
   };
 }
@@ -136,6 +143,22 @@ describe.each(ROUTES)('$name handler', (route) => {
     expect(s3Calls).not.toHaveBeenCalled();
   });
 
+  if (route.jwt) {
+    it.each([
+      ['no sub', { 'cognito:groups': '[admins]', token_use: 'access' }],
+      ['an empty sub', { sub: '', 'cognito:groups': '[admins]' }],
+    ])('answers a token with %s with 401 unauthorized and touches no store', async (_, claims) => {
+      // Act
+      const response = await handler(event(route, { headers: JSON_TYPE, body: JSON.stringify(route.good.body) }, claims));
+
+      // Assess
+      expect(response.statusCode).toBe(401);
+      expect(JSON.parse(response.body!)).toEqual({ error: { code: 'unauthorized', message: 'The token has no subject' } });
+      expect(storeCalls).not.toHaveBeenCalled();
+      expect(s3Calls).not.toHaveBeenCalled();
+    });
+  }
+
   it('answers a body over its limit with 413', async () => {
     const body = JSON.stringify({ ...route.good.body, padding: 'x'.repeat(route.maxBytes) });
     const response = await handler(event(route, { headers: JSON_TYPE, body }));
@@ -174,7 +197,7 @@ describe('routes without a body keep working without one', () => {
 
   it('GET /me answers a token without sub with 401, and a normal one with the caller', async () => {
     // Prepare
-    const { handler } = (await import('../../functions/me/handler')) as { handler: Handler };
+    const { handler } = (await import('../../../functions/me/handler')) as { handler: Handler };
     const me = (claims: Record<string, unknown>) =>
       handler({ headers: {}, requestContext: { http: { method: 'GET' }, authorizer: { jwt: { claims, scopes: null } } } });
 
@@ -200,7 +223,7 @@ describe('routes without a body keep working without one', () => {
     jest.resetModules();
     const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
     const storeCalls = jest.spyOn(DynamoDBDocumentClient.prototype, 'send');
-    const { handler } = (await import('../../functions/unsubscribe/handler')) as { handler: Handler };
+    const { handler } = (await import('../../../functions/unsubscribe/handler')) as { handler: Handler };
 
     // Act
     const response = await handler({

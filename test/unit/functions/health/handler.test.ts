@@ -11,7 +11,7 @@ describe('GET /health handler', () => {
     // Prepare
     process.env.STAGE = 'dev';
     process.env.SERVICE_VERSION = '1.2.3';
-    const { handler } = (await import('../../functions/health/handler')) as {
+    const { handler } = (await import('../../../../functions/health/handler')) as {
       handler: () => Promise<APIGatewayProxyStructuredResultV2>;
     };
 
@@ -29,6 +29,6 @@ describe('GET /health handler', () => {
     process.env.SERVICE_VERSION = '1.2.3';
 
     // Act / Assess
-    await expect(import('../../functions/health/handler')).rejects.toThrow('STAGE environment variable is not set');
+    await expect(import('../../../../functions/health/handler')).rejects.toThrow('STAGE environment variable is not set');
   });
 });

@@ -12,7 +12,7 @@ describe('the e2e browser check', () => {
     // Act / Assess
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { assertChromium } = require('../e2e/browser') as typeof import('../e2e/browser');
+      const { assertChromium } = require('./browser') as typeof import('./browser');
       expect(() => assertChromium()).toThrow(/Chromium at \/nonexistent\/chromium.*apt-get install -y chromium/);
     });
   });

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { HttpError } from '../../../functions/lib/http';
-import { S3PostPresigner } from '../../../functions/upload-url/presigner';
-import { createUploadUrl, parseUploadRequest, type Presigner } from '../../../functions/upload-url/upload-url';
+import { S3PostPresigner } from '../../../../functions/upload-url/presigner';
+import { createUploadUrl, parseUploadRequest, type Presigner } from '../../../../functions/upload-url/upload-url';
+import { refusal, rejection as httpError } from '../../../support/errors';
 
 const OWNER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
 const options = { maxBytes: 20 * 1024 * 1024, expiresSeconds: 300 };
@@ -10,12 +10,6 @@ const deps = (presigner: Presigner) => ({
   newId: () => '11111111-2222-4333-8444-555555555555',
   now: () => new Date('2026-01-01T00:00:00Z'),
 });
-
-async function httpError(promise: Promise<unknown>): Promise<HttpError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  if (!(error instanceof HttpError)) throw new Error(`expected an HttpError, got ${String(error)}`);
-  return error;
-}
 
 describe('createUploadUrl', () => {
   const recorded: Parameters<Presigner['presignPost']>[0][] = [];
@@ -73,12 +67,7 @@ describe('parseUploadRequest', () => {
     ['a fractional size', { contentType: 'image/png', size: 1.5 }],
     ['a size as text', { contentType: 'image/png', size: '100' }],
   ])('refuses %s with 400 invalid_request', (_name, body) => {
-    let error: unknown;
-    try {
-      parseUploadRequest(body);
-    } catch (caught) {
-      error = caught;
-    }
+    const error = refusal(() => parseUploadRequest(body));
     expect(error).toMatchObject({ statusCode: 400, code: 'invalid_request' });
   });
 

@@ -1,5 +1,5 @@
-import { escapeHtml, renderWelcome } from '../../functions/welcome/template';
-import { welcomeEmail } from '../../functions/welcome/welcome';
+import { escapeHtml, renderWelcome } from '../../../../functions/welcome/template';
+import { welcomeEmail } from '../../../../functions/welcome/welcome';
 
 const base = { unsubscribeUrl: 'https://api.example.com/subscriptions/tok/unsubscribe', siteUrl: 'https://blog.example.com/' };
 

@@ -7,7 +7,7 @@ import {
   sniffFormat,
   type OutputFormat,
   type ThumbnailOptions,
-} from '../../../functions/thumbnails/thumbnails';
+} from '../../../../functions/thumbnails/thumbnails';
 import { hasGpsIfd, jpeg, phoneJpeg, png, pngBomb, svg } from './images';
 
 const options: ThumbnailOptions = { widths: [160, 480, 1200], formats: ['webp'], maxHeight: 2400, maxInputPixels: 40_000_000, quality: 80 };

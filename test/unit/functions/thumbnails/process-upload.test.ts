@@ -6,7 +6,7 @@ import {
   type ProcessOptions,
   type Ports,
   type ThumbnailEvent,
-} from '../../../functions/thumbnails/process-upload';
+} from '../../../../functions/thumbnails/process-upload';
 import { jpeg, png } from './images';
 
 const OWNER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';

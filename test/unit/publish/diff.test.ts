@@ -10,7 +10,7 @@ import {
   planPublish,
   type LocalFile,
   type RemoteObject,
-} from '../../scripts/publish/plan';
+} from '../../../scripts/publish/diff';
 
 const md5 = (char: string) => char.repeat(32);
 const local = (key: string, hash = md5('a'), size = 100): LocalFile => ({ key, md5: hash, size });

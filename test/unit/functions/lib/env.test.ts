@@ -1,4 +1,4 @@
-import { boolEnv, ConfigError, intEnv, optionalEnv, requireEnv } from '../../functions/lib/env';
+import { boolEnv, ConfigError, intEnv, optionalEnv, requireEnv } from '../../../../functions/lib/env';
 
 describe('env', () => {
   const saved = { ...process.env };

@@ -11,7 +11,7 @@ describe('thumbnails config: THUMBNAIL_MAX_HEIGHT', () => {
     jest.resetModules();
   });
 
-  const load = async () => (await import('../../../functions/thumbnails/config')).config;
+  const load = async () => (await import('../../../../functions/thumbnails/config')).config;
 
   it('defaults to 2400', async () => {
     delete process.env.THUMBNAIL_MAX_HEIGHT;

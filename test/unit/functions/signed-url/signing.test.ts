@@ -6,8 +6,8 @@ import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'no
 import {
   buildPolicy, resolveExpiry, signCookies, signUrl, sourceCidr, validateContentFolder, validateContentKey,
   type SigningSettings,
-} from '../../functions/signed-url/signing';
-import { HttpError } from '../../functions/lib/http';
+} from '../../../../functions/signed-url/signing';
+import { refusal as errorOf } from '../../../support/errors';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { keyPairId: 'K2TESTKEYID', privateKey };
@@ -23,16 +23,6 @@ const fromUrlSafe = (value: string) => Buffer.from(value.replace(/-/g, '+').repl
 
 function verifies(policy: string, signature: string, key: KeyObject = publicKey): boolean {
   return verify('sha1', Buffer.from(policy), key, fromUrlSafe(signature));
-}
-
-function errorOf(act: () => unknown): HttpError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError');
 }
 
 describe('validateContentKey', () => {
@@ -115,7 +105,7 @@ describe('sourceCidr', () => {
 describe('signUrl', () => {
   it('gives a canned-policy URL that expires in the requested seconds and verifies with the public key', () => {
     // Act
-    const { url, expiresAt } = signUrl('premium/a.pdf', '198.51.100.4', NOW, 300, settings, signingKey);
+    const { url, expiresAt } = signUrl({ key: 'premium/a.pdf', sourceIp: '198.51.100.4', nowMs: NOW, expiresIn: 300, settings, signingKey });
 
     // Assess
     const parsed = new URL(url);
@@ -131,7 +121,9 @@ describe('signUrl', () => {
 
   it('gives an IP-locked custom-policy URL when IP lock is on', () => {
     // Act
-    const { url } = signUrl('premium/a.pdf', '198.51.100.4', NOW, 60, { ...settings, ipLock: true }, signingKey);
+    const { url } = signUrl({
+      key: 'premium/a.pdf', sourceIp: '198.51.100.4', nowMs: NOW, expiresIn: 60, settings: { ...settings, ipLock: true }, signingKey,
+    });
 
     // Assess
     const parsed = new URL(url);
@@ -147,8 +139,14 @@ describe('signUrl', () => {
 describe('signCookies', () => {
   it('sets the three CloudFront cookies for the folder with a wildcard policy and the cookie attributes', () => {
     // Act
-    const cookies = signCookies('premium/videos/intro/', undefined, NOW, 600, settings, signingKey, {
-      domain: 'example.com', secure: true, sameSite: 'Strict',
+    const cookies = signCookies({
+      folder: 'premium/videos/intro/',
+      cookie: { domain: 'example.com', secure: true, sameSite: 'Strict' },
+      sourceIp: undefined,
+      nowMs: NOW,
+      expiresIn: 600,
+      settings,
+      signingKey,
     });
 
     // Assess

@@ -1,7 +1,8 @@
 import {
-  errorResponse, HttpError, badRequest, json, parseJsonObject, payloadTooLarge, type JsonRequest,
-} from '../../functions/lib/http';
-import { logger } from '../../functions/lib/logger';
+  ForbiddenError, NotFoundError, TooLargeError, UnauthorizedError, UnsupportedTypeError, ValidationError, type DomainError,
+} from '../../../../functions/lib/errors';
+import { errorResponse, HttpError, json, parseJsonObject, type JsonRequest } from '../../../../functions/lib/http';
+import { logger } from '../../../../functions/lib/logger';
 
 describe('errorResponse', () => {
   let logError: jest.SpyInstance;
@@ -12,7 +13,7 @@ describe('errorResponse', () => {
 
   it('keeps the status and code of a known error in the stable JSON shape', () => {
     // Act
-    const response = errorResponse(badRequest('email is not valid', 'invalid_email'));
+    const response = errorResponse(new ValidationError('invalid_email', 'email is not valid'));
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -32,6 +33,43 @@ describe('errorResponse', () => {
     expect(JSON.parse(response.body!)).toEqual({ error: { code: 'internal_error', message: 'Internal server error' } });
     expect(response.body).not.toContain('hunter2');
     expect(logError).toHaveBeenCalledWith('unhandled error', { error: secret });
+  });
+
+  it.each<[DomainError, number]>([
+    [new ValidationError('invalid_plan', 'plan must be one of free, premium'), 400],
+    [new UnauthorizedError('unauthorized', 'The token has no subject'), 401],
+    [new ForbiddenError('not_premium', 'Premium content needs an active premium plan'), 403],
+    [new NotFoundError('user_not_found', 'No such user'), 404],
+    [new TooLargeError('payload_too_large', 'size exceeds the limit of 20 bytes'), 413],
+    [new UnsupportedTypeError('unsupported_media_type', 'contentType must be one of image/png'), 415],
+  ])('maps a domain error %p to %i with its own code and message, as a refusal, not a failure', (error, status) => {
+    // Prepare
+    const logInfo = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+
+    // Act
+    const response = errorResponse(error);
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    expect(JSON.parse(response.body!)).toEqual({ error: { code: error.code, message: error.message } });
+    expect(logInfo).toHaveBeenCalledWith('request refused', { statusCode: status, code: error.code });
+    expect(logError).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['an error of the platform', Object.assign(new Error('ConditionalCheckFailed on users-table'), { name: 'ConditionalCheckFailedException' })],
+    ['a thrown string', 'users-table is gone'],
+    ['an error that only looks like a domain error', Object.assign(new Error('users-table'), { name: 'NotFoundError', code: 'user_not_found' })],
+  ])('answers %s with the fixed 500, never its text', (_, thrown) => {
+    // Act
+    const response = errorResponse(thrown);
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body!)).toEqual({ error: { code: 'internal_error', message: 'Internal server error' } });
+    expect(response.body).not.toContain('users-table');
+    expect(logError).toHaveBeenCalledWith('unhandled error', { error: thrown });
   });
 
   it('passes extra headers of a known error through (e.g. Retry-After)', () => {
@@ -136,7 +174,7 @@ describe('parseJsonObject', () => {
     const body = JSON.stringify({ text: 'x'.repeat(2048) });
 
     // Act / Assess
-    expect(() => parseJsonObject({ headers: JSON_TYPE, body }, 1024)).toThrow(payloadTooLarge('Request body exceeds 1024 bytes'));
+    expect(() => parseJsonObject({ headers: JSON_TYPE, body }, 1024)).toThrow(new HttpError(413, 'payload_too_large', 'Request body exceeds 1024 bytes'));
     expect(refusal({ headers: JSON_TYPE, body: `[${'1,'.repeat(1024)}1]` }, 1024)).toEqual({ status: 413, code: 'payload_too_large' });
   });
 

@@ -1,0 +1,40 @@
+/**
+ * `npm run plan` (scripts/plan.ts) refuses bad input in a sentence, with the rules of the admin route
+ * (functions/plan/plan.ts), before it looks for any table.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ROOT } from '../../scripts/local/service-config';
+
+async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/plan.ts', ...args], {
+      cwd: ROOT,
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+describe('npm run plan', () => {
+  it.each([
+    [['--plan', 'gold'], 'plan must be one of free, premium'],
+    [['--plan', 'premium', '--until', '2000-01-01'], 'premiumUntil must be in the future'],
+  ])('refuses %p with the rule it broke and exit code 1, no stack', async (args, message) => {
+    // Act
+    const run = await plan('--stage', 'local', '--email', 'reader@example.com', ...args);
+
+    // Assess
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `${message}\n` });
+  });
+
+  it('prints the usage when an argument is missing', async () => {
+    const run = await plan('--stage', 'local');
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Usage: npm run plan -- --stage <stage> --email <email> --plan <free\|premium>/);
+  });
+});
