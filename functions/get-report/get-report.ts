@@ -1,6 +1,6 @@
 import { groupsOf, type Claims } from '../lib/claims';
 import { ForbiddenError, NotFoundError } from '../lib/errors';
-import { isReportName, type ReportStore, type StoredReport } from '../lib/reports';
+import { isReportName, type ReportReader, type StoredReport } from '../lib/reports';
 
 /** The Cognito group of resources/auth.yml whose members see the analytics (the plan route's admins too). */
 export const ADMINS_GROUP = 'admins';
@@ -10,7 +10,7 @@ export const ADMINS_GROUP = 'admins';
  * is no report (404 report_not_found), a report not built yet — no events have arrived since the stack was made
  * (404 report_not_built, which the dashboard shows as its empty state).
  */
-export async function getReport(claims: Claims, name: string | undefined, store: ReportStore): Promise<StoredReport> {
+export async function getReport(claims: Claims, name: string | undefined, store: ReportReader): Promise<StoredReport> {
   if (!groupsOf(claims).includes(ADMINS_GROUP)) {
     throw new ForbiddenError('not_admin', `Only members of ${ADMINS_GROUP} may read reports`);
   }

@@ -2,11 +2,11 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { subjectOf } from '../lib/claims';
 import { s3 } from '../lib/clients/s3';
 import { errorResponse, jwtClaims } from '../lib/http';
-import { S3ReportStore } from '../lib/reports';
+import { S3ReportReader } from '../lib/reports';
 import { config } from './config';
 import { getReport } from './get-report';
 
-const store = new S3ReportStore(s3(), config.reportingBucket);
+const store = new S3ReportReader(s3(), config.reportingBucket);
 
 /** GET /reports/{name} — admins only; the JWT authorizer has verified the token before this runs. */
 export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -1,7 +1,7 @@
 /**
  * The analytics reports (README "Analytics"): their names, and the ReportingBucket that holds each one as a JSON
  * array of rows at `reports/<name>.json`. The reports function writes them (functions/reports); GET /reports/{name}
- * reads them (functions/get-report). The port is what the cores use; the S3 adapter is created once per container.
+ * reads them (functions/get-report). The ports are what the cores use; the S3 adapters are created once per container.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
@@ -21,15 +21,21 @@ export interface StoredReport {
   lastModified?: Date;
 }
 
-export interface ReportStore {
+/** Where the reports function writes… */
+export interface ReportWriter {
   put(name: ReportName, rows: readonly ReportRow[]): Promise<void>;
+}
+
+/** …and GET /reports/{name} reads. */
+export interface ReportReader {
   /** undefined when the report has not been built yet. */
   get(name: ReportName): Promise<StoredReport | undefined>;
 }
 
 export const reportKey = (name: ReportName): string => `reports/${name}.json`;
 
-export class S3ReportStore implements ReportStore {
+/** Two classes, so that each function bundles only the S3 command it sends. */
+export class S3ReportWriter implements ReportWriter {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
@@ -45,6 +51,13 @@ export class S3ReportStore implements ReportStore {
       }),
     );
   }
+}
+
+export class S3ReportReader implements ReportReader {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
 
   async get(name: ReportName): Promise<StoredReport | undefined> {
     try {

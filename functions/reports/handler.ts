@@ -1,6 +1,6 @@
 import { athena } from '../lib/clients/athena';
 import { s3 } from '../lib/clients/s3';
-import { S3ReportStore } from '../lib/reports';
+import { S3ReportWriter } from '../lib/reports';
 import { AthenaQueryRunner } from './athena';
 import { config } from './config';
 import { REPORT_QUERIES } from './queries';
@@ -9,7 +9,7 @@ import { reportsHandler } from './triggers';
 
 const deps = {
   runner: new AthenaQueryRunner(athena(), { workGroup: config.workGroup, database: config.database }),
-  store: new S3ReportStore(s3(), config.reportingBucket),
+  store: new S3ReportWriter(s3(), config.reportingBucket),
   queries: REPORT_QUERIES,
   windowDays: config.windowDays,
   queryTimeoutMs: config.queryTimeoutMs,

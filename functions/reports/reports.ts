@@ -5,7 +5,7 @@
  * triggered it (an SQS batch, the schedule) is retried.
  */
 import { logger } from '../lib/logger';
-import { REPORT_NAMES, type ReportName, type ReportRow, type ReportStore } from '../lib/reports';
+import { REPORT_NAMES, type ReportName, type ReportRow, type ReportWriter } from '../lib/reports';
 
 export interface QueryResult {
   queryId: string;
@@ -21,7 +21,7 @@ export interface QueryRunner {
 
 export interface RebuildDeps {
   runner: QueryRunner;
-  store: ReportStore;
+  store: ReportWriter;
   queries: Readonly<Record<ReportName, string>>;
   /** Days each report covers, today (UTC) included. */
   windowDays: number;

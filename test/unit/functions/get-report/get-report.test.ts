@@ -3,14 +3,13 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getReport } from '../../../../functions/get-report/get-report';
-import { S3ReportStore, type ReportName, type ReportStore, type StoredReport } from '../../../../functions/lib/reports';
+import { S3ReportReader, type ReportName, type ReportReader, type StoredReport } from '../../../../functions/lib/reports';
 import { rejection } from '../../../support/errors';
 
 const sampleEvent = (): APIGatewayProxyEventV2WithJWTAuthorizer =>
   JSON.parse(readFileSync(path.join(__dirname, '../../../../events/http/get-report.json'), 'utf8')) as APIGatewayProxyEventV2WithJWTAuthorizer;
 
-const store = (reports: Partial<Record<ReportName, string>>): ReportStore => ({
-  put: async () => undefined,
+const store = (reports: Partial<Record<ReportName, string>>): ReportReader => ({
   get: async (name): Promise<StoredReport | undefined> => (reports[name] === undefined ? undefined : { json: reports[name] }),
 });
 
@@ -43,7 +42,7 @@ describe('getReport', () => {
   });
 });
 
-describe('S3ReportStore', () => {
+describe('S3ReportReader', () => {
   const s3 = (objects: Record<string, string>) => {
     const keys: string[] = [];
     const client = {
@@ -60,12 +59,12 @@ describe('S3ReportStore', () => {
 
   it('reads reports/<name>.json of the reporting bucket', async () => {
     const { client, keys } = s3({ 'reports/uploads.json': '[]' });
-    expect(await new S3ReportStore(client, 'reporting').get('uploads')).toEqual({ json: '[]', lastModified: new Date('2026-11-22T05:03:00Z') });
+    expect(await new S3ReportReader(client, 'reporting').get('uploads')).toEqual({ json: '[]', lastModified: new Date('2026-11-22T05:03:00Z') });
     expect(keys).toEqual(['reporting/reports/uploads.json']);
   });
 
   it('a missing object is a report not built yet', async () => {
-    expect(await new S3ReportStore(s3({}).client, 'reporting').get('uploads')).toBeUndefined();
+    expect(await new S3ReportReader(s3({}).client, 'reporting').get('uploads')).toBeUndefined();
   });
 });
 

@@ -1,14 +1,10 @@
-import type { ReportName, ReportRow, ReportStore, StoredReport } from '../../../../functions/lib/reports';
+import type { ReportName, ReportRow, ReportWriter } from '../../../../functions/lib/reports';
 import { firstDay, rebuildReports, ReportsFailedError, type QueryRunner } from '../../../../functions/reports/reports';
 
-class MemoryStore implements ReportStore {
+class MemoryStore implements ReportWriter {
   readonly reports = new Map<ReportName, readonly ReportRow[]>();
   async put(name: ReportName, rows: readonly ReportRow[]): Promise<void> {
     this.reports.set(name, rows);
-  }
-  async get(name: ReportName): Promise<StoredReport | undefined> {
-    const rows = this.reports.get(name);
-    return rows && { json: JSON.stringify(rows) };
   }
 }
 
