@@ -97,7 +97,6 @@ export function athenaText(value: DuckDBValue, type: DuckDBType): string | undef
     default:
       // Strings, numbers, bigints and booleans, and DuckDB's value classes (date, decimal, uuid), whose toString()
       // is the SQL text of the value; nested types never get here (athenaColumn refuses them).
-      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       return String(value);
   }
 }
