@@ -8,7 +8,9 @@ const swc = ['@swc/jest', { jsc: { target: 'es2022' } }];
 // p-throttle ships ES modules only; Jest's CommonJS runtime requires them only on Node ≥ 24.9, so on this project's
 // Node 20 it is compiled like the sources (the welcome mailer's pacing).
 const ESM_ONLY = ['p-throttle'];
-const transform = { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
+// The report queries are imported as text (functions/reports/queries.ts), as esbuild's text loader bundles them.
+const sqlText = '<rootDir>/test/support/text-transform.cjs';
+const transform = { '^.+\\.ts$': swc, '^.+\\.sql$': sqlText, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const setupFiles = ['<rootDir>/test/setup-env.ts'];
 

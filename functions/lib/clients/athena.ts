@@ -1,0 +1,5 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { once } from './once';
+
+/** Athena; locally AWS_ENDPOINT_URL_ATHENA points it at the DuckDB-backed stand-in (scripts/local/athena). */
+export const athena = /* @__PURE__ */ once(() => new AthenaClient({}));
