@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { HOST, localPorts, localS3ClientConfig } from './local/ports';
 import { loadServiceConfig, param, ROOT, type ServiceConfig } from './local/service-config';
-import { localPhysicalName } from './local/shared/intrinsics';
+import { localPhysicalName } from './local/common/intrinsics';
 import {
   PROTECTED_PREFIXES,
   PUBLISH_MANIFEST_KEY,

@@ -17,8 +17,8 @@ import { s3, s3Events } from './s3';
 import { secretsManager } from './secrets';
 import { ROOT, type ServiceConfig } from './service-config';
 import { ses } from './ses';
-import { LocalClients } from './shared/clients';
-import { assertPortsFree } from './shared/processes';
+import { LocalClients } from './common/clients';
+import { assertPortsFree } from './common/processes';
 import { stackStarter, startInOrder, stopInReverse, type StandIn, type Started, type Step } from './stand-in';
 import { streamPollers } from './streams';
 

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import type { LocalPorts } from './ports';
 import type { ServiceConfig } from './service-config';
-import type { LocalClients } from './shared/clients';
-import { fileLogger, type Logger } from './shared/log';
-import { spawnManaged, type ManagedProcess, type SpawnOptions } from './shared/processes';
+import type { LocalClients } from './common/clients';
+import { fileLogger, type Logger } from './common/log';
+import { spawnManaged, type ManagedProcess, type SpawnOptions } from './common/processes';
 
 export interface StandIn<T = void> {
   /** Names its log, logs/<name>.log, and a process's pid file, logs/<name>.pid. */

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HOST, localClientConfig, localPorts, localS3ClientConfig } from '../../scripts/local/ports';
-import { portAcceptsConnections, spawnManaged, waitUntil } from '../../scripts/local/shared/processes';
+import { portAcceptsConnections, spawnManaged, waitUntil } from '../../scripts/local/common/processes';
 import { ROOT } from '../../scripts/local/service-config';
 
 export const ports = localPorts();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { HOST, localPorts } from '../../scripts/local/ports';
-import { portAcceptsConnections } from '../../scripts/local/shared/processes';
+import { portAcceptsConnections } from '../../scripts/local/common/processes';
 import { ROOT } from '../../scripts/local/service-config';
 
 // A second stack beside the one global-setup started, as a developer runs it: `npm start`, use it, Ctrl-C.

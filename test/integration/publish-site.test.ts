@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { HOST } from '../../scripts/local/ports';
 import { ROOT, loadServiceConfig } from '../../scripts/local/service-config';
-import { localPhysicalName } from '../../scripts/local/shared/intrinsics';
+import { localPhysicalName } from '../../scripts/local/common/intrinsics';
 import { CACHE_CONTROL, PUBLISH_MANIFEST_KEY, isPublishable } from '../../scripts/publish/diff';
 import { SAMPLE_IMAGE_KEY, SAMPLE_VIDEO_KEY } from '../../scripts/publish/sample-media';
 import { ports, s3 } from './local';

@@ -16,7 +16,7 @@
  */
 import http from 'node:http';
 import { corsResponseHeaders, resolveRoute, type ApiRoute, type CorsConfiguration } from './routes';
-import { listen } from '../shared/http-server';
+import { listen } from '../common/http-server';
 import type { TokenCheck } from './jwt';
 import type { Throttle } from './throttle';
 

@@ -30,8 +30,8 @@
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { listen } from '../shared/http-server';
-import { jsonEndpoint, ServiceError } from '../shared/json-endpoint';
+import { listen } from '../common/http-server';
+import { jsonEndpoint, ServiceError } from '../common/json-endpoint';
 import { bytesOf, quoteIdentifier, quoteString, tableFiles, viewSql, type LocalTable } from './tables';
 import { athenaColumn, athenaText, UnsupportedColumnError, type AthenaColumn } from './types';
 

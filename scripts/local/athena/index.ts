@@ -6,7 +6,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
-import { resolve, type Lookup } from '../shared/intrinsics';
+import { resolve, type Lookup } from '../common/intrinsics';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
 import { startLocalAthena, type LocalAthena, type LocalWorkGroup } from './endpoint';
 import { parseS3Location, s3Mirror, type S3Location } from './s3-mirror';

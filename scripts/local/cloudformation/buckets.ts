@@ -4,7 +4,7 @@
  */
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
-import { physicalName } from '../shared/intrinsics';
+import { physicalName } from '../common/intrinsics';
 
 export function bucketNames(config: ServiceConfig): Map<string, string> {
   return new Map(

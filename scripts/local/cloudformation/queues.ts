@@ -5,7 +5,7 @@
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
-import { localArn, physicalName, resolve, type Lookup } from '../shared/intrinsics';
+import { localArn, physicalName, resolve, type Lookup } from '../common/intrinsics';
 
 export interface LocalQueue {
   url: string;

@@ -11,7 +11,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { resourcesOfType, type CfnResource, type ServiceConfig } from '../service-config';
-import { physicalName } from '../shared/intrinsics';
+import { physicalName } from '../common/intrinsics';
 
 /** CreateTable input from an AWS::DynamoDB::Table definition, with only what DynamoDB Local understands. */
 export function tableInput(config: ServiceConfig, logicalId: string, resource: CfnResource): CreateTableCommandInput {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { localUrl } from '../ports';
-import { httpOk, portAcceptsConnections, waitUntil } from '../shared/processes';
+import { httpOk, portAcceptsConnections, waitUntil } from '../common/processes';
 import type { StandIn } from '../stand-in';
 import { preloadCognito } from './preload';
 

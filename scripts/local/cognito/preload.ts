@@ -8,7 +8,7 @@ import path from 'node:path';
 // cognito-local's own defaults for a new pool (its standard attribute schema), so a preloaded pool equals a created one.
 import { USER_POOL_AWS_DEFAULTS } from 'cognito-local/lib/services/cognitoService';
 import { param, resourcesOfType, type ServiceConfig } from '../service-config';
-import { functionKeyOf, functionName } from '../shared/intrinsics';
+import { functionKeyOf, functionName } from '../common/intrinsics';
 
 export interface LocalUserPool {
   userPoolId: string;

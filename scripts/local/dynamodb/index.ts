@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { localUrl } from '../ports';
 import { ROOT } from '../service-config';
-import { waitUntil } from '../shared/processes';
+import { waitUntil } from '../common/processes';
 import type { StandIn } from '../stand-in';
 
 /** DynamoDB Local is a Java program: without Java, say so and how to get it, rather than "exited (code -2)". */

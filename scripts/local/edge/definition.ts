@@ -7,7 +7,7 @@
  */
 import type http from 'node:http';
 import type { CfnResource } from '../service-config';
-import { refOf } from '../shared/intrinsics';
+import { refOf } from '../common/intrinsics';
 
 export interface HeaderRule {
   name: string; // lower case

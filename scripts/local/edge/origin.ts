@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import { getAttOf, refOf } from '../shared/intrinsics';
+import { getAttOf, refOf } from '../common/intrinsics';
 import { checkKeys, obj, str, type EdgeOrigin, type Resources } from './definition';
 
 /** The bucket of `!GetAtt <Bucket>.RegionalDomainName` (or `.DomainName`) or `<bucket>.s3[.<region>].amazonaws.com`. */

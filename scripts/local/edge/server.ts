@@ -6,8 +6,8 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { listen } from '../shared/http-server';
-import { oneLine } from '../shared/log';
+import { listen } from '../common/http-server';
+import { oneLine } from '../common/log';
 import type { EdgeBehaviour, EdgeDefinition, ResponseHeaders } from './definition';
 import type { ObjectResult, ObjectSource } from './origin';
 import { endSocket, sendObject, sendPlain } from './response';

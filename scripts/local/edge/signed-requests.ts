@@ -11,7 +11,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { EdgeDefinition, ViewerAuth, ViewerRequest } from './definition';
 import type { ServiceConfig } from '../service-config';
-import { localPhysicalName, refOf } from '../shared/intrinsics';
+import { localPhysicalName, refOf } from '../common/intrinsics';
 
 /** Key-Pair-Id → public key, for one behaviour's trusted key groups. */
 export type TrustedKeys = Map<string, KeyObject>;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { FRONT_SECRET_HEADER } from '../api/front';
 import { localUrl } from '../ports';
 import { ROOT } from '../service-config';
-import { httpOk, waitUntil } from '../shared/processes';
+import { httpOk, waitUntil } from '../common/processes';
 import type { StandIn } from '../stand-in';
 
 export const offline: StandIn<{ backendSecret: string }> = {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { localUrl } from '../ports';
-import { portAcceptsConnections, waitUntil } from '../shared/processes';
+import { portAcceptsConnections, waitUntil } from '../common/processes';
 import type { StandIn } from '../stand-in';
 
 export const messaging: StandIn = {

@@ -14,8 +14,8 @@ import type { EventEmitter } from 'node:events';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
-import { functionKeyOf, functionName, lambdaArn, onFailureQueueOf } from '../shared/intrinsics';
-import { asyncFailureRecord, deliverWithRetries, invoke, sendToDestination } from '../shared/invoke';
+import { functionKeyOf, functionName, lambdaArn, onFailureQueueOf } from '../common/intrinsics';
+import { asyncFailureRecord, deliverWithRetries, invoke, sendToDestination } from '../common/invoke';
 
 export interface S3Notification {
   bucket: string;

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { checkPostUpload, type S3FormError } from './post-policy';
 import { LOCAL_S3_CREDENTIALS } from '../ports';
-import { listen } from '../shared/http-server';
+import { listen } from '../common/http-server';
 
 export interface LocalS3 {
   /** The s3rver instance: it emits `event` for object-created/removed notifications. */

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { LOCAL_ACCOUNT_ID } from '../ports';
-import { listen } from '../shared/http-server';
-import { jsonEndpoint, ServiceError } from '../shared/json-endpoint';
+import { listen } from '../common/http-server';
+import { jsonEndpoint, ServiceError } from '../common/json-endpoint';
 
 export interface LocalSecrets {
   url: string;

@@ -3,7 +3,7 @@
  * keeps every mail in an inbox, shown at its own URL.
  */
 import { localUrl } from '../ports';
-import { httpOk, waitUntil } from '../shared/processes';
+import { httpOk, waitUntil } from '../common/processes';
 import type { StandIn } from '../stand-in';
 
 export const ses: StandIn = {

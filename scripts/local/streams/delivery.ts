@@ -5,7 +5,7 @@
  * batch rather than carrying it.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { deliverWithRetries, type AttemptResult, type GivenUp, type RetryPolicy } from '../shared/invoke';
+import { deliverWithRetries, type AttemptResult, type GivenUp, type RetryPolicy } from '../common/invoke';
 
 export type InvokeResult = AttemptResult<string>;
 export type FailedBatch = GivenUp<DynamoDBRecord, string>;

@@ -3,7 +3,7 @@
  * defaults where the event leaves a value out ("CreateEventSourceMapping", AWS Lambda API Reference).
  */
 import type { ServiceConfig } from '../service-config';
-import { getAttOf, onFailureQueueOf } from '../shared/intrinsics';
+import { getAttOf, onFailureQueueOf } from '../common/intrinsics';
 import { assertSupportedPattern, type FilterPattern } from './filters';
 
 export interface StreamSubscription {

@@ -1,6 +1,6 @@
 import { edgeFromConfig } from '../../../../scripts/local/edge/distribution';
 import { loadServiceConfig, type CfnResource, type ServiceConfig } from '../../../../scripts/local/service-config';
-import { localPhysicalName } from '../../../../scripts/local/shared/intrinsics';
+import { localPhysicalName } from '../../../../scripts/local/common/intrinsics';
 
 describe('edgeFromConfig refuses what it cannot emulate', () => {
   let config: ServiceConfig;

@@ -8,7 +8,7 @@ import type { ObjectSource } from '../../../../scripts/local/edge/origin';
 import { startEdge, type RunningEdge } from '../../../../scripts/local/edge/server';
 import { verifySignedRequest } from '../../../../scripts/local/edge/signed-requests';
 import { loadServiceConfig, type ServiceConfig } from '../../../../scripts/local/service-config';
-import { localPhysicalName } from '../../../../scripts/local/shared/intrinsics';
+import { localPhysicalName } from '../../../../scripts/local/common/intrinsics';
 import { behaviour, INDEX, LAST_MODIFIED, memorySource, NOT_FOUND_PAGE, object, POST, SCRIPT, send, sendRaw, VIDEO } from './fixtures';
 
 describe('local edge on the local stage distribution', () => {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { encodeEventKey, s3Notifications, startS3EventDispatch, type S3Notification } from '../../../../scripts/local/s3/events';
-import { functionLogicalId } from '../../../../scripts/local/shared/intrinsics';
+import { functionLogicalId } from '../../../../scripts/local/common/intrinsics';
 import type { ServiceConfig } from '../../../../scripts/local/service-config';
 
 const config = {

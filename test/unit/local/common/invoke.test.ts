@@ -4,7 +4,7 @@
  * stream side of the same retry loop is tested in local/streams/delivery.test.ts.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { asyncFailureRecord, deliverWithRetries, invoke } from '../../../../scripts/local/shared/invoke';
+import { asyncFailureRecord, deliverWithRetries, invoke } from '../../../../scripts/local/common/invoke';
 
 const lambdaAnswering = (answer: { FunctionError?: string; Payload?: Uint8Array }) => {
   const sent: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array }[] = [];

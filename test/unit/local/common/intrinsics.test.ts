@@ -12,7 +12,7 @@ import {
   refOf,
   resolve,
   type Lookup,
-} from '../../../../scripts/local/shared/intrinsics';
+} from '../../../../scripts/local/common/intrinsics';
 
 const config = {
   service: 'svc',

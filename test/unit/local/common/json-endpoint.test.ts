@@ -1,7 +1,7 @@
 /** The AWS JSON 1.1 endpoint helper, spoken to as the SDK speaks ("AWS JSON 1.1 protocol", Smithy). */
 import http from 'node:http';
-import { listen, type Listening } from '../../../../scripts/local/shared/http-server';
-import { jsonEndpoint, ServiceError } from '../../../../scripts/local/shared/json-endpoint';
+import { listen, type Listening } from '../../../../scripts/local/common/http-server';
+import { jsonEndpoint, ServiceError } from '../../../../scripts/local/common/json-endpoint';
 
 describe('jsonEndpoint', () => {
   let server: Listening;

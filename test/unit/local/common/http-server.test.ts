@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { listen } from '../../../../scripts/local/shared/http-server';
+import { listen } from '../../../../scripts/local/common/http-server';
 
 describe('listen', () => {
   it('listens on the given address, on a free port for port 0, and says where', async () => {

@@ -1,5 +1,5 @@
 /** Batching by size and window, as "Lambda event source mappings" (Batching behavior) describes it. */
-import { Batcher } from '../../../../scripts/local/shared/batcher';
+import { Batcher } from '../../../../scripts/local/common/batcher';
 
 describe('Batcher', () => {
   let now = 0;
