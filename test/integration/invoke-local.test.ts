@@ -23,6 +23,7 @@ const SUBSCRIBERS_TABLE = 'serverless-blog-local-subscribers-table';
 const PREMIUM_BUCKET = 'serverless-blog-local-premium-bucket';
 const UPLOADS_BUCKET = 'serverless-blog-local-uploads-bucket';
 const THUMBNAILS_BUCKET = 'serverless-blog-local-thumbnails-bucket';
+const REPORTING_BUCKET = 'serverless-blog-local-reporting-bucket';
 /** The reader of events/cognito/post-confirmation.json, whom the plan and premium samples name. */
 const READER = '2f6b8c5e-0d4a-4b1e-9a57-1c2d3e4f5a6b';
 /** The owner in the keys of events/s3/*.json and events/http/post-uploads.json. */
@@ -284,6 +285,27 @@ describe('sls invoke local with the samples of events/', () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: THUMBNAILS_BUCKET, Key: `${folder}w${width}.webp` }));
       expect(head.ContentType).toBe('image/webp');
     }
+  });
+
+  it('getReport: GET /reports/{name} answers 404 report_not_built before the first rebuild, then the stored report', async () => {
+    // Act: the sample as shipped, an admin's token, before any report exists
+    const before = answer(await invoke('getReport', { path: 'events/http/get-report.json' }));
+
+    // Assess
+    expect(before.statusCode).toBe(404);
+    expect(before.json()).toEqual({ error: { code: 'report_not_built', message: expect.any(String) as string } });
+
+    // Prepare: a report where the reports function writes it (functions/lib/reports.ts)
+    const rows = [{ day: '2026-11-22', path: '/posts/hello.html', views: 3 }];
+    await s3.send(new PutObjectCommand({ Bucket: REPORTING_BUCKET, Key: 'reports/views-per-post.json', Body: JSON.stringify(rows), ContentType: 'application/json; charset=utf-8' }));
+
+    // Act
+    const after = answer(await invoke('getReport', { path: 'events/http/get-report.json' }));
+
+    // Assess
+    expect(after.statusCode).toBe(200);
+    expect(after.headers?.['content-type']).toBe('application/json; charset=utf-8');
+    expect(after.json()).toEqual(rows);
   });
 
   it('README: the section lists every function of serverless.yml and every sample in events/', async () => {

@@ -7,7 +7,7 @@ import { S3ReportReader, type ReportName, type ReportReader, type StoredReport }
 import { rejection } from '../../../support/errors';
 
 const sampleEvent = (): APIGatewayProxyEventV2WithJWTAuthorizer =>
-  JSON.parse(readFileSync(path.join(__dirname, '../../../support/events/http/get-report.json'), 'utf8')) as APIGatewayProxyEventV2WithJWTAuthorizer;
+  JSON.parse(readFileSync(path.join(__dirname, '../../../../events/http/get-report.json'), 'utf8')) as APIGatewayProxyEventV2WithJWTAuthorizer;
 
 const store = (reports: Partial<Record<ReportName, string>>): ReportReader => ({
   get: async (name): Promise<StoredReport | undefined> => (reports[name] === undefined ? undefined : { json: reports[name] }),

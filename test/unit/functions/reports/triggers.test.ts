@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MalformedNotificationError, parseNotification, reportsHandler } from '../../../../functions/reports/triggers';
 
-const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(__dirname, '../../../support/events', file), 'utf8')) as T;
+const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(__dirname, '../../../../events', file), 'utf8')) as T;
 const context = { functionName: 'reports-test', awsRequestId: 'request-1', getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
 
 /** Counts rebuilds; fails them while `failing` is set. */
