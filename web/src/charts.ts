@@ -30,6 +30,8 @@ export const drawDailyChart: ChartDrawer = (container, chart) => {
   const options: uPlot.Options = {
     width: widthOf(container),
     height: HEIGHT,
+    // Room on the right for the last day's label.
+    padding: [12, 24, 0, 0],
     tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     scales: {
       // One day alone would be a range of zero: half a day either side.

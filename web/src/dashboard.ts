@@ -14,7 +14,7 @@ export interface DashboardDeps {
   document: Document;
   api: Pick<Api, 'report'>;
   user: SignedInUser | undefined;
-  /** The user from fresh tokens, which carry the groups as they are now; undefined when the session has ended. */
+  /** The user from fresh tokens, which carry the groups as they are now; undefined when none could be had. */
   refreshUser: () => Promise<SignedInUser | undefined>;
   /** Tells the header who is signed in now. */
   onUser: (user: SignedInUser | undefined) => void;
@@ -67,7 +67,8 @@ export async function startDashboard(deps: DashboardDeps): Promise<void> {
   };
 
   if (user !== undefined && !isAdmin(user)) {
-    user = await deps.refreshUser();
+    // No fresh tokens (offline, or the session ended elsewhere): the groups of the tokens at hand still say no.
+    user = (await deps.refreshUser()) ?? user;
     deps.onUser(user);
   }
   if (user === undefined) return show('signed-out');

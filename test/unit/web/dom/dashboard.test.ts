@@ -121,10 +121,12 @@ describe('who sees the dashboard', () => {
     expect(report.mock.calls.map(([name]) => name)).toEqual([...REPORT_NAMES]);
   });
 
-  it('a session the refresh finds ended (refresh token revoked): the sign-in prompt', async () => {
-    const { deps } = setup(READER, {}, { user: undefined });
+  it('no fresh tokens to be had (offline, session ended elsewhere): the tokens at hand decide, "Admins only"', async () => {
+    const { deps, report } = setup(READER, {}, { user: undefined });
     await startDashboard(deps);
-    expect(visible('dashboard-signed-out')).toBe(true);
+    expect(visible('dashboard-not-admin')).toBe(true);
+    expect(visible('dashboard-signed-out')).toBe(false);
+    expect(report).not.toHaveBeenCalled();
   });
 
   it.each([
