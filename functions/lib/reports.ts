@@ -4,13 +4,9 @@
  * reads them (functions/get-report). The ports are what the cores use; the S3 adapters are created once per container.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ReportName } from './report-names';
 
-export const REPORT_NAMES = ['views-per-post', 'unique-visitors', 'top-referrers', 'premium-plays', 'uploads'] as const;
-export type ReportName = (typeof REPORT_NAMES)[number];
-
-export function isReportName(name: string): name is ReportName {
-  return (REPORT_NAMES as readonly string[]).includes(name);
-}
+export { REPORT_NAMES, isReportName, type ReportName } from './report-names';
 
 /** One row of a report: column name → value (numbers for Athena's numeric types, strings otherwise, null for NULL). */
 export type ReportRow = Record<string, string | number | boolean | null>;

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   const env = offset === 0 ? '' : `LOCAL_PORT_OFFSET=${offset} `;
   console.log(`\nOpen the blog at ${stack.urls.edge} — sign up on its Account page; the sign-up code is in ${path.relative(ROOT, stack.logDir)}/cognito.log`);
   console.log(`Make a user premium:  ${env}npm run plan -- --stage local --email <their email> --plan premium`);
+  console.log(`Make a user an admin (the Dashboard):  ${env}npm run admins -- --stage local --email <their email>`);
   console.log('Debug a function: npx sls invoke local --stage local -f health');
   console.log('Press Ctrl-C to stop.');
 }

@@ -1,4 +1,5 @@
 /** Calls to the HTTP API. Failures become ApiError with the API's stable error code; messages.ts words them. */
+import type { ReportName } from '../../functions/lib/report-names';
 import { accessToken } from './auth';
 import type { SiteConfig } from './config';
 import { ApiError, NETWORK_ERROR_STATUS } from './messages';
@@ -34,11 +35,19 @@ async function errorFrom(response: Response): Promise<ApiError> {
  */
 const UNREADABLE_ANSWER_STATUS = 502;
 
+/** A report as GET /reports/{name} serves it: the stored rows, unchecked, and when the reports function wrote them. */
+export interface FetchedReport {
+  rows: unknown;
+  /** From Last-Modified (a CORS-safelisted header, so the page may read it); absent when the answer has none. */
+  builtAt?: Date;
+}
+
 export class Api {
   constructor(private readonly config: SiteConfig) {}
 
-  private async call<T>(method: string, path: string, body: unknown, signedIn: boolean): Promise<T> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  /** The answer when it is a 2xx; an ApiError otherwise, or when there was no answer. */
+  private async send(method: string, path: string, body: unknown, signedIn: boolean): Promise<Response> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     if (signedIn) {
       // No token (signed out) means no header: the API's authorizer answers 401, the single source of truth.
       const token = await accessToken();
@@ -46,16 +55,16 @@ export class Api {
     }
     let response: Response;
     try {
-      response = await fetch(`${this.config.apiUrl}${path}`, { method, headers, body: JSON.stringify(body) });
+      response = await fetch(`${this.config.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
       throw new ApiError(NETWORK_ERROR_STATUS, 'network', error instanceof Error ? error.message : String(error));
     }
     if (!response.ok) throw await errorFrom(response);
-    try {
-      return (await response.json()) as T;
-    } catch {
-      throw new ApiError(UNREADABLE_ANSWER_STATUS, 'unreadable_response', `${response.status} without a JSON body`);
-    }
+    return response;
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, signedIn: boolean): Promise<T> {
+    return readJson<T>(await this.send(method, path, body, signedIn));
   }
 
   /** Resolves only when the API says it accepted the address: a 2xx with anything else is no subscription. */
@@ -71,6 +80,23 @@ export class Api {
 
   premiumUrl(key: string): Promise<SignedUrl> {
     return this.call('POST', '/premium/url', { key }, true);
+  }
+
+  /** Admins only: the API answers 401 signed out, 403 not_admin, 404 report_not_built before the first build. */
+  async report(name: ReportName): Promise<FetchedReport> {
+    const response = await this.send('GET', `/reports/${encodeURIComponent(name)}`, undefined, true);
+    const rows = await readJson<unknown>(response);
+    const lastModified = response.headers.get('last-modified');
+    const builtAt = lastModified === null ? Number.NaN : Date.parse(lastModified);
+    return Number.isNaN(builtAt) ? { rows } : { rows, builtAt: new Date(builtAt) };
+  }
+}
+
+async function readJson<T>(response: Response): Promise<T> {
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError(UNREADABLE_ANSWER_STATUS, 'unreadable_response', `${response.status} without a JSON body`);
   }
 }
 

@@ -31,15 +31,29 @@ export function configureAuth(config: SiteConfig): void {
 export interface SignedInUser {
   email: string;
   userId: string;
+  /**
+   * The Cognito groups of the access token (`cognito:groups`), the claim the API's routes check. Only for what the
+   * page shows (the Dashboard link); the API decides.
+   */
+  groups: string[];
 }
 
-/** The signed-in user from the ID token, or undefined. Never throws: a broken session is a signed-out one. */
-export async function currentUser(): Promise<SignedInUser | undefined> {
+/**
+ * The signed-in user from the ID token, or undefined. Never throws: a broken session is a signed-out one.
+ * `refresh` asks Cognito for new tokens first, which carry the user's groups as they are now (a token keeps the
+ * groups of when it was issued, for up to an hour).
+ */
+export async function currentUser(options: { refresh?: boolean } = {}): Promise<SignedInUser | undefined> {
   try {
-    const { tokens } = await fetchAuthSession();
+    const { tokens } = await fetchAuthSession({ forceRefresh: options.refresh === true });
     const payload = tokens?.idToken?.payload;
     if (payload === undefined || typeof payload.sub !== 'string') return undefined;
-    return { userId: payload.sub, email: typeof payload.email === 'string' ? payload.email : payload.sub };
+    const groups = tokens?.accessToken.payload['cognito:groups'];
+    return {
+      userId: payload.sub,
+      email: typeof payload.email === 'string' ? payload.email : payload.sub,
+      groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === 'string') : [],
+    };
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 /** What every page does first: read /config.json, set up sign-in, and show who is signed in in the header. */
 import { Beacon, flushOnPageHide } from './analytics';
 import { Api } from './api';
+import { isAdmin } from './admins';
 import { configureAuth, currentUser, type SignedInUser } from './auth';
 import { parseConfig, type SiteConfig } from './config';
 
@@ -57,7 +58,10 @@ function markCurrentPage(): void {
   }
 }
 
-function showAccount(user: SignedInUser | undefined): void {
+/** The header's account link, and the Dashboard link for admins (others would only be told it is not for them). */
+export function showAccount(user: SignedInUser | undefined): void {
+  const dashboard = document.getElementById('dashboard-nav');
+  if (dashboard !== null) dashboard.hidden = !isAdmin(user);
   const link = document.querySelector<HTMLAnchorElement>('#account-nav a');
   if (link === null) return;
   link.textContent = user === undefined ? 'Sign in' : 'Account';

@@ -18,7 +18,7 @@ export class ApiError extends Error {
 /** A status of 0 means the request never got an answer (offline, DNS, CORS refused). */
 export const NETWORK_ERROR_STATUS = 0;
 
-export type Topic = 'subscribe' | 'upload' | 'premium' | 'account';
+export type Topic = 'subscribe' | 'upload' | 'premium' | 'account' | 'dashboard';
 
 const TRY_AGAIN = 'Please try again in a moment.';
 
@@ -37,6 +37,7 @@ export function describeApiError(error: ApiError, topic: Topic, limits: { maxUpl
   if (error.status === 401) {
     if (topic === 'premium') return 'Sign in to see premium content.';
     if (topic === 'upload') return 'Sign in to upload photos.';
+    if (topic === 'dashboard') return 'Sign in with an admin account to see the dashboard.';
     return 'Your session has ended. Please sign in again.';
   }
   switch (error.code) {
@@ -44,6 +45,12 @@ export function describeApiError(error: ApiError, topic: Topic, limits: { maxUpl
       return 'This is premium content, and your account is on the free plan. Upgrade to premium to see it.';
     case 'content_not_found':
       return "This premium item isn't available right now.";
+    case 'not_admin':
+      return 'The dashboard is for admins only.';
+    case 'report_not_built':
+      return 'Not built yet: reports are made once the first events have arrived, a few minutes after the first page views.';
+    case 'report_not_found':
+      return "The server has no such report (report_not_found): it may run another version of the blog than this page.";
     case 'payload_too_large':
       return limits.maxUploadBytes === undefined
         ? 'That file is too large.'

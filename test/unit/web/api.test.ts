@@ -3,10 +3,11 @@
  * the local API front sends them too) or with a 2xx that says nothing: a sentence, never "subscribed".
  */
 import { Api } from '../../../web/src/api';
+import { accessToken } from '../../../web/src/auth';
 import { ApiError, describeApiError } from '../../../web/src/messages';
 import type { SiteConfig } from '../../../web/src/config';
 
-jest.mock('../../../web/src/auth', () => ({ accessToken: async () => undefined }));
+jest.mock('../../../web/src/auth', () => ({ accessToken: jest.fn(async () => undefined) }));
 
 const api = new Api({ apiUrl: 'https://api.example' } as SiteConfig);
 const realFetch = global.fetch;
@@ -50,5 +51,48 @@ describe('the subscribe form\'s message for API Gateway\'s own answers', () => {
   it('resolves for the API\'s 202 {"status":"accepted"} (the control)', async () => {
     answer(202, '{"status":"accepted"}');
     await expect(api.subscribe('reader@example.com')).resolves.toEqual({ status: 'accepted' });
+  });
+});
+
+describe('Api.report: GET /reports/{name} for the dashboard', () => {
+  const token = accessToken as jest.MockedFunction<typeof accessToken>;
+
+  it('sends the access token, no body and no Content-Type, and reads the rows and Last-Modified', async () => {
+    // Prepare
+    token.mockResolvedValueOnce('header.payload.signature');
+    const fetchMock = jest.fn(async () =>
+      new Response('[{"dt":"2026-12-02","visitors":3}]', {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'last-modified': 'Wed, 02 Dec 2026 06:04:00 GMT' },
+      }),
+    );
+    global.fetch = fetchMock;
+
+    // Act
+    const report = await api.report('unique-visitors');
+
+    // Assess
+    expect(report).toEqual({ rows: [{ dt: '2026-12-02', visitors: 3 }], builtAt: new Date('2026-12-02T06:04:00Z') });
+    expect(fetchMock).toHaveBeenCalledWith('https://api.example/reports/unique-visitors', {
+      method: 'GET',
+      headers: { authorization: 'Bearer header.payload.signature' },
+      body: undefined,
+    });
+  });
+
+  it('no Last-Modified (or an unreadable one): no built time, never a wrong one', async () => {
+    answer(200, '[]');
+    await expect(api.report('uploads')).resolves.toEqual({ rows: [] });
+    global.fetch = jest.fn(async () => new Response('[]', { status: 200, headers: { 'last-modified': 'yesterday' } }));
+    await expect(api.report('uploads')).resolves.toEqual({ rows: [] });
+  });
+
+  it.each([
+    [404, '{"error":{"code":"report_not_built","message":"The report has not been built yet"}}', 'report_not_built'],
+    [403, '{"error":{"code":"not_admin","message":"Only members of admins may read reports"}}', 'not_admin'],
+    [401, '{"message":"Unauthorized"}', 'http_401'],
+  ])('%i is an ApiError with the stable code %s', async (status, body, code) => {
+    answer(status, body);
+    await expect(api.report('top-referrers')).rejects.toMatchObject({ status, code });
   });
 });

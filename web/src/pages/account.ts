@@ -1,5 +1,5 @@
 /** Sign up → confirm with the emailed code → sign in; and, once signed in, who you are and sign out. */
-import { boot, byId, formText, say } from '../boot';
+import { boot, byId, formText, say, showAccount } from '../boot';
 import { confirmRegistration, currentUser, register, resendCode, signInWithPassword, signOutEverywhere } from '../auth';
 import { describeAuthError, type AuthStep } from '../messages';
 
@@ -45,7 +45,7 @@ async function showSignedIn(message: string): Promise<void> {
   const user = await currentUser();
   byId('signed-in-email').textContent = user?.email ?? '';
   byId('signed-in-id').textContent = user?.userId ?? '';
-  document.querySelector<HTMLAnchorElement>('#account-nav a')!.textContent = 'Account';
+  showAccount(user);
   show('signedIn', message, 'success');
 }
 
@@ -95,7 +95,7 @@ if (page !== undefined) {
   byId('sign-out').addEventListener('click', () => {
     signOutEverywhere()
       .then(() => {
-        document.querySelector<HTMLAnchorElement>('#account-nav a')!.textContent = 'Sign in';
+        showAccount(undefined);
         show('signIn', 'You are signed out.', 'success');
       })
       .catch((error: unknown) => say(status, describeAuthError(error, 'sign-out'), 'error'));
