@@ -1,5 +1,7 @@
 import { athena } from '../lib/clients/athena';
 import { s3 } from '../lib/clients/s3';
+import { sqs } from '../lib/clients/sqs';
+import { SqsDeadLetters } from '../lib/dead-letters';
 import { S3ReportWriter } from '../lib/reports';
 import { AthenaQueryRunner } from './athena';
 import { config } from './config';
@@ -16,4 +18,7 @@ const deps = {
 };
 
 /** Reports queue (S3 ObjectCreated of the ingestion bucket) and the EventBridge schedule → every report rebuilt. */
-export const handler = reportsHandler({ rebuild: (deadlineMs) => rebuildReports(deps, deadlineMs) });
+export const handler = reportsHandler({
+  rebuild: (deadlineMs) => rebuildReports(deps, deadlineMs),
+  deadLetters: new SqsDeadLetters(sqs(), config.deadLetterQueueUrl),
+});

@@ -5,10 +5,12 @@
  * Debounce: a batch rebuilds once, however many objects it announces (the event source's batch window gathers a
  * burst of Firehose deliveries into one batch). If that rebuild fails, every record that asked for it is reported
  * in batchItemFailures (Powertools batch), so SQS delivers them again and a later attempt rebuilds; after the
- * queue's maxReceiveCount they go to its dead-letter queue.
+ * queue's maxReceiveCount they go to its dead-letter queue. A message that is not an S3 notification at all goes
+ * there at once, with the reason: no retry could make it one.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DeadLetters } from '../lib/dead-letters';
 import { logger } from '../lib/logger';
 
 /** A message on the queue that is not an S3 event notification: it can never trigger anything. */
@@ -49,6 +51,8 @@ export function parseNotification(body: string): Notification {
 export interface TriggerDeps {
   /** Rebuilds every report; must be done by `deadlineMs` (epoch ms). */
   rebuild(deadlineMs: number): Promise<unknown>;
+  /** Where a message that can never trigger anything is kept, with the reason (the queue's dead-letter queue). */
+  deadLetters: DeadLetters<SQSRecord>;
 }
 
 /** Time kept back from the invocation's timeout for writing the answer and the logs. */
@@ -69,7 +73,16 @@ export function reportsHandler(deps: TriggerDeps): (event: SQSEvent | ScheduledE
     }
     let rebuild: Promise<unknown> | undefined;
     const recordHandler = async (record: SQSRecord): Promise<string> => {
-      const notification = parseNotification(record.body);
+      let notification: Notification;
+      try {
+        notification = parseNotification(record.body);
+      } catch (error) {
+        if (!(error instanceof MalformedNotificationError)) throw error;
+        // No retry could make it a notification: kept with the reason, not sent round until maxReceiveCount.
+        await deps.deadLetters.put(record, error.message);
+        logger.warn('message is not an S3 notification; dead-lettered', { messageId: record.messageId, reason: error.message });
+        return 'dead-lettered';
+      }
       if (notification.kind === 'test') return 'ignored';
       // Records are processed side by side: the first to get here starts the batch's one rebuild, the rest await it.
       rebuild ??= deps.rebuild(deadline);

@@ -1,22 +1,20 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DeadLetters } from '../lib/dead-letters';
 import { logger } from '../lib/logger';
 import type { SubscriberStore, WelcomeOutcome } from '../lib/subscribers';
 import { welcomeDelivery } from './deliver';
 import { failureReason, MalformedRecordError, parseStreamRecord, type Mailer, type WelcomeSettings } from './welcome';
 
-/** Where a record that can never become a mail is kept, with the reason (the WelcomeFailuresQueue). */
-export interface DeadLetters {
-  put(record: DynamoDBRecord, reason: string): Promise<void>;
-}
 
 export interface WelcomeBatchDeps {
   mailer: Mailer;
   store: SubscriberStore;
   settings: WelcomeSettings;
   persistenceStore: BasePersistenceLayer;
-  deadLetters: DeadLetters;
+  /** Where a record that can never become a mail is kept, with the reason (the WelcomeFailuresQueue). */
+  deadLetters: DeadLetters<DynamoDBRecord>;
   /** How long a sent mail is remembered; longer than the stream's 24 h retention, so no replay can resend it. */
   idempotencyTtlSeconds: number;
 }

@@ -2,10 +2,11 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { dynamoDb, dynamoDbClient } from '../lib/clients/dynamodb';
 import { sesv2 } from '../lib/clients/sesv2';
 import { sqs } from '../lib/clients/sqs';
+import { SqsDeadLetters } from '../lib/dead-letters';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { welcomeBatchHandler } from './batch';
 import { config } from './config';
-import { pacedMailer, SesMailer, SqsDeadLetters } from './mailer';
+import { pacedMailer, SesMailer } from './mailer';
 
 /** DynamoDB stream (INSERTs of SubscribersTable) → one welcome mail per subscription, partial batch failures. */
 export const handler = welcomeBatchHandler({

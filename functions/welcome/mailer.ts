@@ -1,8 +1,5 @@
 import { BadRequestException, MessageRejected, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBRecord } from 'aws-lambda';
 import pThrottle from 'p-throttle';
-import type { DeadLetters } from './batch';
 import { PermanentSendError, type Mailer, type OutgoingEmail } from './welcome';
 
 /**
@@ -59,33 +56,4 @@ export class SesMailer implements Mailer {
 export function pacedMailer(mailer: Mailer, sendsPerSecond: number): Mailer {
   const paced = pThrottle({ limit: 1, interval: Math.ceil(1000 / sendsPerSecond) })((email: OutgoingEmail) => mailer.send(email));
   return { send: (email) => paced(email) };
-}
-
-/**
- * The dead letters of the welcome stream: records that can never become a mail (no address, no subscription id),
- * written to the WelcomeFailuresQueue with the reason — beside the event source's own on-failure records, told apart
- * by `condition: MalformedRecord`. The record is kept whole: the queue is the only place left that has it.
- */
-export class SqsDeadLetters implements DeadLetters {
-  constructor(
-    private readonly sqs: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
-
-  async put(record: DynamoDBRecord, reason: string): Promise<void> {
-    const message: MalformedRecordMessage = {
-      condition: 'MalformedRecord',
-      reason,
-      timestamp: new Date().toISOString(),
-      record,
-    };
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
-  }
-}
-
-export interface MalformedRecordMessage {
-  condition: 'MalformedRecord';
-  reason: string;
-  timestamp: string;
-  record: DynamoDBRecord;
 }

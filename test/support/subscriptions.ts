@@ -4,7 +4,7 @@ import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache'
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Subscriber, SubscriberStore, WelcomeOutcome } from '../../functions/lib/subscribers';
 import type { Mailer, OutgoingEmail } from '../../functions/welcome/welcome';
-import type { DeadLetters } from '../../functions/welcome/batch';
+import type { DeadLetters } from '../../functions/lib/dead-letters';
 
 export class InMemorySubscriberStore implements SubscriberStore {
   readonly items = new Map<string, Subscriber & { welcome?: WelcomeOutcome }>();
@@ -32,7 +32,7 @@ export class InMemorySubscriberStore implements SubscriberStore {
 }
 
 /** Keeps what the welcome batch dead-letters. */
-export class RecordingDeadLetters implements DeadLetters {
+export class RecordingDeadLetters implements DeadLetters<DynamoDBRecord> {
   readonly letters: { record: DynamoDBRecord; reason: string }[] = [];
   async put(record: DynamoDBRecord, reason: string): Promise<void> {
     this.letters.push({ record, reason });

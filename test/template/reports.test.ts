@@ -285,6 +285,7 @@ describe('IAM scope', () => {
         'sqs:DeleteMessage → ReportsQueue.Arn',
         'sqs:GetQueueAttributes → ReportsQueue.Arn',
         'sqs:SendMessage → ReportsFailedInvocationsQueue.Arn',
+        'sqs:SendMessage → ReportsDeadLetterQueue.Arn',
       ].sort(),
     );
   });

@@ -1,4 +1,4 @@
-import type { Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MalformedNotificationError, parseNotification, reportsHandler } from '../../../../functions/reports/triggers';
@@ -6,12 +6,19 @@ import { MalformedNotificationError, parseNotification, reportsHandler } from '.
 const sample = <T>(file: string): T => JSON.parse(readFileSync(path.join(__dirname, '../../../../events', file), 'utf8')) as T;
 const context = { functionName: 'reports-test', awsRequestId: 'request-1', getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
 
-/** Counts rebuilds; fails them while `failing` is set. */
+/** Counts rebuilds (fails them while `failing` is set) and keeps the dead letters. */
 function rebuilds(failing = false) {
   const calls: number[] = [];
+  const letters: { record: SQSRecord; reason: string }[] = [];
   return {
     calls,
+    letters,
     failing,
+    deadLetters: {
+      async put(record: SQSRecord, reason: string) {
+        letters.push({ record, reason });
+      },
+    },
     async rebuild(deadlineMs: number) {
       calls.push(deadlineMs);
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -90,7 +97,7 @@ describe('reportsHandler', () => {
     expect(deps.calls).toHaveLength(2);
   });
 
-  it('reports a malformed message alone and still rebuilds for the others', async () => {
+  it('dead-letters a malformed message with the reason at once (no retry could help) and still rebuilds for the others', async () => {
     // Prepare
     const deps = rebuilds();
     const event = sample<SQSEvent>('sqs/ingestion-objects-created.json');
@@ -99,8 +106,25 @@ describe('reportsHandler', () => {
     // Act
     const response = await reportsHandler(deps)({ Records: [bad, ...event.Records] }, context);
 
-    // Assess
+    // Assess: deleted from the queue (not reported), kept whole in the dead letters
     expect(deps.calls).toHaveLength(1);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(deps.letters).toEqual([{ record: bad, reason: 'message body is not JSON' }]);
+  });
+
+  it('reports a malformed message for another try when it cannot be dead-lettered (nothing is lost)', async () => {
+    // Prepare
+    const deps = rebuilds();
+    deps.deadLetters.put = async () => {
+      throw new Error('SQS is down');
+    };
+    const event = sample<SQSEvent>('sqs/ingestion-objects-created.json');
+    const bad = { ...event.Records[0]!, messageId: 'bad-message', body: '{"Records":[]}' };
+
+    // Act
+    const response = await reportsHandler(deps)({ Records: [bad] }, context);
+
+    // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-message' }] });
   });
 
