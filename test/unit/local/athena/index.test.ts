@@ -63,6 +63,7 @@ describe('athenaDefinition', () => {
         },
       ],
       workGroups: {
+        primary: { outputLocation: '', enforce: false },
         'serverless-blog-local-reports': {
           outputLocation: 's3://serverless-blog-local-athena-results-bucket/results/',
           bytesScannedCutoffPerQuery: 104857600,
@@ -74,6 +75,32 @@ describe('athenaDefinition', () => {
   it('refuses a second database rather than guess which one queries mean', () => {
     const second = { Type: 'AWS::Glue::Database', Properties: { DatabaseInput: { Name: 'other' } } };
     expect(() => athenaDefinition(config({ OtherDatabase: second }), lookup)).toThrow(/one Glue database/);
+  });
+
+  it('has the primary workgroup every account has, and no other, when the template defines none', () => {
+    // Prepare
+    const { ReportsWorkGroup: _, ...others } = config().resources.Resources;
+    const withoutWorkGroup = { ...config(), resources: { Resources: others } };
+
+    // Act
+    const { workGroups } = athenaDefinition(withoutWorkGroup, lookup);
+
+    // Assess
+    expect(workGroups).toEqual({ primary: { outputLocation: '', enforce: false } });
+  });
+
+  it("reads a workgroup's State and EnforceWorkGroupConfiguration", () => {
+    // Prepare
+    const other = {
+      Type: 'AWS::Athena::WorkGroup',
+      Properties: { Name: 'adhoc', State: 'DISABLED', WorkGroupConfiguration: { EnforceWorkGroupConfiguration: false } },
+    };
+
+    // Act
+    const { workGroups } = athenaDefinition(config({ AdhocWorkGroup: other }), lookup);
+
+    // Assess
+    expect(workGroups.adhoc).toEqual({ outputLocation: '', enforce: false, enabled: false });
   });
 
   it('refuses a location it cannot resolve', () => {
