@@ -119,6 +119,6 @@ export const athena: StandIn = {
       host: ctx.host,
       port: ctx.ports.athena,
     });
-    return { url: local.url, stop: local.close };
+    return { url: local.url, stop: () => local.close() };
   },
 };

@@ -36,6 +36,6 @@ export const s3Events: StandIn = {
       sqs: ctx.clients.sqs,
       log: ctx.log,
     });
-    return { stop: dispatcher.stop };
+    return { stop: () => dispatcher.stop() };
   },
 };

@@ -79,7 +79,7 @@ describe('athenaDefinition', () => {
 
   it('has the primary workgroup every account has, and no other, when the template defines none', () => {
     // Prepare
-    const { ReportsWorkGroup: _, ...others } = config().resources.Resources;
+    const others = Object.fromEntries(Object.entries(config().resources.Resources).filter(([id]) => id !== 'ReportsWorkGroup'));
     const withoutWorkGroup = { ...config(), resources: { Resources: others } };
 
     // Act
