@@ -92,6 +92,20 @@ async function held(url: string): Promise<number> {
 const events = () => lambda.invocations.map((invocation) => invocation.event as SQSEvent);
 const bodies = (event: SQSEvent | undefined) => (event?.Records ?? []).map((record) => record.body);
 
+describe('the queues of the template (cloudformation/queues.ts)', () => {
+  it('are made with their VisibilityTimeout and their RedrivePolicy naming the dead-letter queue', async () => {
+    // Prepare
+    const { queue, dlq } = await mapping();
+
+    // Act
+    const { Attributes = {} } = await fauxqs.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['All'] }));
+
+    // Assess
+    expect(Attributes.VisibilityTimeout).toBe('2');
+    expect(JSON.parse(Attributes.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 });
+  });
+});
+
 describe('batching', () => {
   it('gathers one batch until the window has passed since its first message ("continues to poll messages until the batching window expires"), then deletes it', async () => {
     // Prepare
