@@ -13,37 +13,14 @@ import type { LocalAthena } from '../../../../scripts/local/athena/endpoint';
 import { resourceLookup } from '../../../../scripts/local/cloudformation';
 import { localClientConfig, localS3ClientConfig } from '../../../../scripts/local/ports';
 import { startLocalS3, type LocalS3 } from '../../../../scripts/local/s3/server';
-import type { ServiceConfig } from '../../../../scripts/local/service-config';
-import { DELIVERIES, EVENT_COLUMNS, EVENT_PARTITION_KEYS, writeEventsParquet } from '../../../support/analytics-events';
+import { DELIVERIES, writeEventsParquet } from '../../../support/analytics-events';
+import { analyticsConfig, DATABASE } from './fixtures';
 
 jest.setTimeout(30_000);
 
 const BUCKET = 'serverless-blog-local-ingestion-bucket';
-const DATABASE = 'serverless_blog_local_analytics';
 /** The analytics resources as `sls print --stage local` gives them, before the reports' workgroup exists. */
-const config = {
-  service: 'serverless-blog',
-  provider: { stage: 'local' },
-  params: {},
-  functions: {},
-  resources: {
-    Resources: {
-      IngestionBucket: { Type: 'AWS::S3::Bucket' },
-      AnalyticsDatabase: { Type: 'AWS::Glue::Database', Properties: { DatabaseInput: { Name: DATABASE } } },
-      AnalyticsEventsTable: {
-        Type: 'AWS::Glue::Table',
-        Properties: {
-          DatabaseName: { Ref: 'AnalyticsDatabase' },
-          TableInput: {
-            Name: 'events',
-            PartitionKeys: EVENT_PARTITION_KEYS.map((key) => ({ Name: key.name, Type: key.type })),
-            StorageDescriptor: { Location: { 'Fn::Sub': 's3://${IngestionBucket}/events/' }, Columns: EVENT_COLUMNS.map((column) => ({ Name: column.name, Type: column.type })) },
-          },
-        },
-      },
-    },
-  },
-} as unknown as ServiceConfig;
+const config = analyticsConfig();
 
 let state: string;
 let parquet: string;
