@@ -5,6 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { apiFront } from './api';
+import { athena } from './athena';
 import { resources } from './cloudformation';
 import { template } from './cloudformation/template';
 import { cognito } from './cognito';
@@ -12,8 +13,10 @@ import { dynamodbLocal } from './dynamodb';
 import { edge } from './edge';
 import { offline } from './lambda';
 import { messaging } from './messaging';
+import { queuePollers } from './queues';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { s3, s3Events } from './s3';
+import { schedules } from './schedules';
 import { secretsManager } from './secrets';
 import { ROOT, type ServiceConfig } from './service-config';
 import { ses } from './ses';
@@ -28,10 +31,13 @@ export const STACK: readonly Step[] = [
   secretsManager,
   cognito,
   resources,
+  athena,
   offline,
   apiFront,
   streamPollers,
+  queuePollers,
   s3Events,
+  schedules,
   edge,
 ];
 

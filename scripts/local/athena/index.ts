@@ -1,13 +1,18 @@
 /**
- * The local Athena as the stack starts it: its database, tables and workgroups read from the resolved template —
- * the AWS::Glue::Database and AWS::Glue::Table of resources/analytics.yml and the AWS::Athena::WorkGroup of the
- * reports' resources — so the definitions that deploy are the ones that run here; each table's files mirrored from
- * its S3 Location on the local S3 (s3-mirror.ts) into `cacheDir/<table>`.
+ * The local Athena as the stack starts it (a StandIn): its database, tables and workgroups read from the resolved
+ * template — the AWS::Glue::Database and AWS::Glue::Table of resources/analytics.yml and the AWS::Athena::WorkGroup
+ * of the reports' resources — so the definitions that deploy are the ones that run here; each table's files mirrored
+ * from its S3 Location on the local S3 (s3-mirror.ts) into `<state>/athena/<table>`, refreshed before every query.
+ * Every account has the workgroup `primary` (no output location, nothing enforced), so the local Athena has it too;
+ * any workgroup the template does not define is refused, as Athena refuses it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
+import { resources } from '../cloudformation';
 import { resolve, type Lookup } from '../common/intrinsics';
+import { localUrl } from '../ports';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
+import type { StandIn } from '../stand-in';
 import { startLocalAthena, type LocalAthena, type LocalWorkGroup } from './endpoint';
 import { parseS3Location, s3Mirror, type S3Location } from './s3-mirror';
 import type { GlueColumn, LocalTable } from './tables';
@@ -49,19 +54,24 @@ export function athenaDefinition(config: ServiceConfig, lookup: Lookup): AthenaD
     };
   });
 
-  const workGroups: Record<string, LocalWorkGroup> = {};
+  const workGroups: Record<string, LocalWorkGroup> = { primary: { outputLocation: '', enforce: false } };
   for (const [id, resource] of resourcesOfType(config, 'AWS::Athena::WorkGroup')) {
     const properties = resource.Properties ?? {};
     const settings = (properties.WorkGroupConfiguration ?? {}) as {
       ResultConfiguration?: { OutputLocation?: unknown };
       BytesScannedCutoffPerQuery?: unknown;
+      EnforceWorkGroupConfiguration?: unknown;
     };
     const output = settings.ResultConfiguration?.OutputLocation;
     const cutoff = settings.BytesScannedCutoffPerQuery === undefined ? undefined : Number(resolve(settings.BytesScannedCutoffPerQuery, lookup));
     if (cutoff !== undefined && !Number.isSafeInteger(cutoff)) throw new Error(`${id}: BytesScannedCutoffPerQuery is not a whole number`);
+    const enforce = settings.EnforceWorkGroupConfiguration === undefined ? undefined : resolve(settings.EnforceWorkGroupConfiguration, lookup);
+    const state = properties.State === undefined ? 'ENABLED' : resolve(properties.State, lookup);
     workGroups[resolve(properties.Name, lookup)] = {
       outputLocation: output === undefined ? '' : resolve(output, lookup),
       ...(cutoff === undefined ? {} : { bytesScannedCutoffPerQuery: cutoff }),
+      ...(enforce === 'false' ? { enforce: false } : {}),
+      ...(state === 'DISABLED' ? { enabled: false } : {}),
     };
   }
   return { database, tables, workGroups };
@@ -92,3 +102,23 @@ export async function startAthenaFromConfig(options: {
     },
   });
 }
+
+/** Athena for the stack: the endpoint functions reach through AWS_ENDPOINT_URL_ATHENA (the reports' queries). */
+export const athena: StandIn = {
+  name: 'athena',
+  title: 'Starting Athena (DuckDB over the local S3)',
+  row: { label: 'Athena', rank: 9 },
+  env: (ports) => ({ AWS_ENDPOINT_URL_ATHENA: localUrl(ports.athena) }),
+  async start(ctx) {
+    const { lookup } = ctx.use(resources);
+    const local = await startAthenaFromConfig({
+      config: ctx.config,
+      lookup,
+      s3: ctx.clients.s3,
+      cacheDir: path.join(ctx.dirs.state, 'athena'),
+      host: ctx.host,
+      port: ctx.ports.athena,
+    });
+    return { url: local.url, stop: () => local.close() };
+  },
+};

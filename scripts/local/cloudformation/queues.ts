@@ -91,7 +91,7 @@ function scalar(value: unknown): string {
  * What Ref and Fn::GetAtt return for the queues and topics made so far ("AWS::SQS::Queue" / "AWS::SNS::Topic",
  * Return values): a queue's Ref is its URL, a topic's its ARN.
  */
-function messagingLookup(queues: Map<string, LocalQueue>, topics: Map<string, string>): Lookup {
+export function messagingLookup(queues: ReadonlyMap<string, LocalQueue>, topics: ReadonlyMap<string, string>): Lookup {
   const lastPart = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
   return (logicalId, attribute = 'Ref') => {
     const queue = queues.get(logicalId);

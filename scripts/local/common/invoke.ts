@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ServiceConfig } from '../service-config';
+import { functionName, lambdaArn, onFailureQueueOf } from './intrinsics';
 
 /** A synchronous invocation's outcome: the function failed (its error payload) or returned (its payload). */
 export type Invocation = { functionError: string } | { payload: string };
@@ -142,4 +144,73 @@ export function asyncFailureRecord(failed: { functionArn: string; event: unknown
 /** Writes an on-failure record to its destination queue. */
 export async function sendToDestination(sqs: SQSClient, queueUrl: string, record: unknown): Promise<void> {
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }));
+}
+
+/** An asynchronous invocation's target as serverless.yml sets it: the function, its retries and on-failure queue. */
+export interface AsyncTarget {
+  functionKey: string;
+  functionName: string;
+  /** The function's maximumRetryAttempts: 0 to 2, 2 unless set. */
+  maxRetries: number;
+  /** Queue URL of the function's `destinations.onFailure`, if it has one. */
+  onFailureQueueUrl?: string;
+}
+
+/** The asynchronous settings of `functionKey`; an on-failure destination that is not a queue of the stack stops it. */
+export function asyncTarget(config: ServiceConfig, functionKey: string, queues: ReadonlyMap<string, { url: string }>): AsyncTarget {
+  const fn = config.functions[functionKey] as { maximumRetryAttempts?: unknown; destinations?: { onFailure?: unknown } } | undefined;
+  if (!fn) throw new Error(`${functionKey} is not a function of this service`);
+  const maxRetries = fn.maximumRetryAttempts === undefined ? 2 : Number(fn.maximumRetryAttempts);
+  if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 2) throw new Error(`${functionKey}: maximumRetryAttempts must be 0, 1 or 2`);
+  const queueId = onFailureQueueOf(fn.destinations?.onFailure, `${functionKey}: destinations.onFailure`);
+  const queue = queueId === undefined ? undefined : queues.get(queueId);
+  if (queueId !== undefined && !queue) throw new Error(`${functionKey}: on-failure queue ${queueId} is not a queue of this stack`);
+  return { functionKey, functionName: functionName(config, functionKey), maxRetries, ...(queue ? { onFailureQueueUrl: queue.url } : {}) };
+}
+
+/**
+ * One event through Lambda's asynchronous invocation ("How Lambda handles errors and retries with asynchronous
+ * invocation"): a function error (or an unreachable Lambda API) is retried `maxRetries` times, then the invocation
+ * record goes to the on-failure queue. Lambda waits about 1 and then 2 minutes between tries; `retryDelayMs` says how
+ * long here (a second or two: the wait changes no outcome, only how long a developer watches). Not emulated:
+ * maximumEventAge (the retries here end long before its 60-second minimum).
+ */
+export async function invokeAsync(
+  target: AsyncTarget,
+  event: unknown,
+  io: { lambda: LambdaClient; sqs: SQSClient; retryDelayMs?: (retry: number) => number; log?: (message: string) => void },
+): Promise<{ succeeded: boolean; invocations: number }> {
+  const delay = io.retryDelayMs ?? ((retry) => retry * 1000);
+  const policy = { maximumRetryAttempts: target.maxRetries, maximumRecordAgeSeconds: -1, reportBatchItemFailures: false, bisectBatchOnFunctionError: false };
+  let succeeded = true;
+  const { invocations } = await deliverWithRetries<unknown, unknown>([event], policy, {
+    invoke: async () => {
+      let error: unknown;
+      try {
+        const result = await invoke(io.lambda, target.functionName, event);
+        if (!('functionError' in result)) return { batchItemFailures: undefined };
+        error = parseJson(result.functionError);
+      } catch (thrown) {
+        error = { errorType: (thrown as Error).name, errorMessage: (thrown as Error).message };
+      }
+      io.log?.(`${target.functionName} failed: ${JSON.stringify(error)}`);
+      return { error };
+    },
+    backoff: (retry) => new Promise((resolve) => setTimeout(resolve, delay(retry))),
+    onFailure: async (failed) => {
+      succeeded = false;
+      if (!target.onFailureQueueUrl) return;
+      const functionArn = `${lambdaArn(target.functionName)}:$LATEST`;
+      await sendToDestination(io.sqs, target.onFailureQueueUrl, asyncFailureRecord({ functionArn, event, invokeCount: failed.invokeCount, error: failed.error }));
+    },
+  });
+  return { succeeded, invocations };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    return { errorMessage: text };
+  }
 }

@@ -114,6 +114,35 @@ async function formUpload(
 }
 
 /**
+ * s3rver reports an object made by CompleteMultipartUpload as `ObjectCreated:Post`, the name of a browser-form upload;
+ * S3 names it `ObjectCreated:CompleteMultipartUpload` ("Supported event types for SQS, SNS, and Lambda"). The gate
+ * knows which request is which: while a completion is being answered, an event for its object gets S3's name.
+ * Returns what the gate calls for every request it passes on.
+ */
+function namesCompletedMultipartUploads(server: S3rver): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const objects = new Map<string, number>();
+  const emit = server.emit.bind(server);
+  server.emit = (name: string | symbol, ...args: unknown[]) => {
+    const record = (args[0] as { Records?: { eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string } } }[] } | undefined)?.Records?.[0];
+    if (name === 'event' && record?.eventName === 'ObjectCreated:Post' && objects.has(`${record.s3?.bucket?.name}/${record.s3?.object?.key}`)) {
+      record.eventName = 'ObjectCreated:CompleteMultipartUpload';
+    }
+    return emit(name, ...args);
+  };
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (req.method !== 'POST' || !url.searchParams.has('uploadId')) return;
+    const object = decodeURIComponent(url.pathname.slice(1));
+    objects.set(object, (objects.get(object) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (objects.get(object) ?? 1) - 1;
+      if (left > 0) objects.set(object, left);
+      else objects.delete(object);
+    });
+  };
+}
+
+/**
  * s3rver answers anonymous requests, but every bucket of this stack blocks public access. The gate in front of it
  * refuses unsigned requests with S3's 403 AccessDenied, so locally, as on AWS, only the edge (with credentials, like
  * OAC) or a signed request reads a bucket; and it checks browser-form uploads' signed policies, which s3rver ignores.
@@ -121,6 +150,7 @@ async function formUpload(
 export async function startLocalS3(options: { host: string; port: number; directory: string }): Promise<LocalS3> {
   const server = new S3rver({ directory: options.directory, silent: true });
   const s3rverHandler = server.callback();
+  const completing = namesCompletedMultipartUploads(server);
   const gate = http.createServer((req, res) => {
     if (isFormUpload(req)) {
       formUpload(req, res, server, s3rverHandler).catch(() => {
@@ -129,6 +159,7 @@ export async function startLocalS3(options: { host: string; port: number; direct
       return;
     }
     if (isSigned(req)) {
+      completing(req, res);
       s3rverHandler(req, res);
       return;
     }

@@ -21,7 +21,7 @@ export function assertSupportedPattern(pattern: FilterPattern): void {
       if (typeof choice === 'object' && choice !== null) {
         const unsupported = Object.keys(choice).filter((operator) => !SUPPORTED_OPERATORS.has(operator));
         if (unsupported.length > 0) {
-          throw new Error(`filter operator ${unsupported.join(', ')} is not supported by the local stream poller`);
+          throw new Error(`filter operator ${unsupported.join(', ')} is not supported by the local event source mappings`);
         }
       }
     }

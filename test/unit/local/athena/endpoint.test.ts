@@ -44,6 +44,9 @@ beforeAll(async () => {
       [WORKGROUP]: { outputLocation: 's3://serverless-blog-local-athena-results/results/' },
       tiny: { outputLocation: 's3://serverless-blog-local-athena-results/tiny/', bytesScannedCutoffPerQuery: 1024 },
       unconfigured: { outputLocation: '' },
+      primary: { outputLocation: '', enforce: false },
+      open: { outputLocation: 's3://serverless-blog-local-athena-results/open/', enforce: false },
+      disabled: { outputLocation: 's3://serverless-blog-local-athena-results/disabled/', enabled: false },
     },
     refresh: async () => {
       refreshes += 1;
@@ -185,6 +188,21 @@ describe('StartQueryExecution / GetQueryExecution', () => {
     expect((await finished(await start('SELECT 1', { WorkGroup: 'tiny' }))).Status?.State).toBe('SUCCEEDED');
   });
 
+  test("a workgroup that does not enforce its configuration takes the request's output location; one that does, its own", async () => {
+    // Prepare
+    const ResultConfiguration = { OutputLocation: 's3://elsewhere/mine/' };
+
+    // Act
+    const open = await finished(await start('SELECT 1', { WorkGroup: 'open', ResultConfiguration }));
+    const enforced = await finished(await start('SELECT 1', { ResultConfiguration }));
+    const primary = await finished(await start('SELECT 1', { WorkGroup: undefined, ResultConfiguration }));
+
+    // Assess
+    expect(open.ResultConfiguration?.OutputLocation).toBe(`s3://elsewhere/mine/${open.QueryExecutionId}.csv`);
+    expect(enforced.ResultConfiguration?.OutputLocation).toBe(`s3://serverless-blog-local-athena-results/results/${enforced.QueryExecutionId}.csv`);
+    expect([primary.WorkGroup, primary.Status?.State]).toEqual(['primary', 'SUCCEEDED']);
+  });
+
   test('the same ClientRequestToken returns the same query rather than start another', async () => {
     const token = 'report-rebuild-0000000000000000000001';
     const first = await start('SELECT 1', { ClientRequestToken: token });
@@ -197,6 +215,8 @@ describe('StartQueryExecution / GetQueryExecution', () => {
     ['two statements', { QueryString: 'SELECT 1; SELECT 2' }, /^Only one sql statement is allowed\.$/],
     ['an unknown workgroup', { QueryString: 'SELECT 1', WorkGroup: 'nope' }, /^WorkGroup nope is not found\.$/],
     ['no output location', { QueryString: 'SELECT 1', WorkGroup: 'unconfigured' }, /^No output location provided/],
+    ['no workgroup and no output location (the primary workgroup has none)', { QueryString: 'SELECT 1', WorkGroup: undefined }, /^No output location provided/],
+    ['a disabled workgroup', { QueryString: 'SELECT 1', WorkGroup: 'disabled' }, /^WorkGroup disabled is disabled\.$/],
     ['a parameter that is no literal', { QueryString: 'SELECT ?', ExecutionParameters: ['dt'] }, /ExecutionParameters/],
   ])('StartQueryExecution refuses %s with InvalidRequestException', async (_, input, message) => {
     const { QueryString = '', ...rest } = input as Partial<StartQueryExecutionCommandInput>;

@@ -1,48 +1,10 @@
 import type { ServiceConfig } from '../../../../scripts/local/service-config';
 import { athenaDefinition } from '../../../../scripts/local/athena';
 import { EVENT_COLUMNS, EVENT_PARTITION_KEYS } from '../../../support/analytics-events';
+import { analyticsConfig, REPORTS_WORK_GROUP } from './fixtures';
 
-/** The analytics and reports resources as `sls print --stage local` gives them: params resolved, intrinsics not. */
-const config = (extra: Record<string, unknown> = {}): ServiceConfig =>
-  ({
-    service: 'serverless-blog',
-    provider: { stage: 'local' },
-    params: {},
-    functions: {},
-    resources: {
-      Resources: {
-        IngestionBucket: { Type: 'AWS::S3::Bucket' },
-        AthenaResultsBucket: { Type: 'AWS::S3::Bucket' },
-        AnalyticsDatabase: { Type: 'AWS::Glue::Database', Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'serverless_blog_local_analytics' } } },
-        AnalyticsEventsTable: {
-          Type: 'AWS::Glue::Table',
-          Properties: {
-            DatabaseName: { Ref: 'AnalyticsDatabase' },
-            TableInput: {
-              Name: 'events',
-              PartitionKeys: EVENT_PARTITION_KEYS.map((key) => ({ Name: key.name, Type: key.type, Comment: 'UTC' })),
-              StorageDescriptor: {
-                Location: { 'Fn::Sub': 's3://${IngestionBucket}/events/' },
-                Columns: EVENT_COLUMNS.map((column) => ({ Name: column.name, Type: column.type })),
-              },
-            },
-          },
-        },
-        ReportsWorkGroup: {
-          Type: 'AWS::Athena::WorkGroup',
-          Properties: {
-            Name: 'serverless-blog-local-reports',
-            WorkGroupConfiguration: {
-              EnforceWorkGroupConfiguration: true,
-              BytesScannedCutoffPerQuery: 104857600,
-              ResultConfiguration: { OutputLocation: { 'Fn::Sub': 's3://${AthenaResultsBucket}/results/' } },
-            },
-          },
-        },
-        ...extra,
-      },
-    },
-  });
+/** The analytics and reports resources: the table of resources/analytics.yml and the reports' workgroup. */
+const config = (extra: Record<string, unknown> = {}): ServiceConfig => analyticsConfig({ ReportsWorkGroup: REPORTS_WORK_GROUP, ...extra });
 
 const BUCKETS: Record<string, string> = {
   IngestionBucket: 'serverless-blog-local-ingestion-bucket',
@@ -63,6 +25,7 @@ describe('athenaDefinition', () => {
         },
       ],
       workGroups: {
+        primary: { outputLocation: '', enforce: false },
         'serverless-blog-local-reports': {
           outputLocation: 's3://serverless-blog-local-athena-results-bucket/results/',
           bytesScannedCutoffPerQuery: 104857600,
@@ -74,6 +37,31 @@ describe('athenaDefinition', () => {
   it('refuses a second database rather than guess which one queries mean', () => {
     const second = { Type: 'AWS::Glue::Database', Properties: { DatabaseInput: { Name: 'other' } } };
     expect(() => athenaDefinition(config({ OtherDatabase: second }), lookup)).toThrow(/one Glue database/);
+  });
+
+  it('has the primary workgroup every account has, and no other, when the template defines none', () => {
+    // Prepare
+    const withoutWorkGroup = analyticsConfig();
+
+    // Act
+    const { workGroups } = athenaDefinition(withoutWorkGroup, lookup);
+
+    // Assess
+    expect(workGroups).toEqual({ primary: { outputLocation: '', enforce: false } });
+  });
+
+  it("reads a workgroup's State and EnforceWorkGroupConfiguration", () => {
+    // Prepare
+    const other = {
+      Type: 'AWS::Athena::WorkGroup',
+      Properties: { Name: 'adhoc', State: 'DISABLED', WorkGroupConfiguration: { EnforceWorkGroupConfiguration: false } },
+    };
+
+    // Act
+    const { workGroups } = athenaDefinition(config({ AdhocWorkGroup: other }), lookup);
+
+    // Assess
+    expect(workGroups.adhoc).toEqual({ outputLocation: '', enforce: false, enabled: false });
   });
 
   it('refuses a location it cannot resolve', () => {

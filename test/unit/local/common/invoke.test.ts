@@ -4,7 +4,8 @@
  * stream side of the same retry loop is tested in local/streams/delivery.test.ts.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { asyncFailureRecord, deliverWithRetries, invoke } from '../../../../scripts/local/common/invoke';
+import { asyncFailureRecord, asyncTarget, deliverWithRetries, invoke } from '../../../../scripts/local/common/invoke';
+import type { ServiceConfig } from '../../../../scripts/local/service-config';
 
 const lambdaAnswering = (answer: { FunctionError?: string; Payload?: Uint8Array }) => {
   const sent: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array }[] = [];
@@ -68,5 +69,29 @@ describe('an asynchronous invocation that keeps failing', () => {
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorMessage: 'boom' },
     });
+  });
+});
+
+describe('asyncTarget: a function as a target of asynchronous invocations (serverless.yml)', () => {
+  const config = (fn: Record<string, unknown>) =>
+    ({ service: 'svc', provider: { stage: 'local' }, params: {}, functions: { worker: { handler: 'h', ...fn } }, resources: { Resources: {} } }) as unknown as ServiceConfig;
+  const queues = new Map([['Failed', { url: 'http://q/failed' }]]);
+
+  it("takes Lambda's default of 2 retries, or the function's maximumRetryAttempts and on-failure queue", () => {
+    expect(asyncTarget(config({}), 'worker', queues)).toEqual({ functionKey: 'worker', functionName: 'svc-local-worker', maxRetries: 2 });
+    expect(asyncTarget(config({ maximumRetryAttempts: 0, destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['Failed', 'Arn'] } } } }), 'worker', queues)).toEqual({
+      functionKey: 'worker',
+      functionName: 'svc-local-worker',
+      maxRetries: 0,
+      onFailureQueueUrl: 'http://q/failed',
+    });
+  });
+
+  it.each([
+    ['maximumRetryAttempts above 2', { maximumRetryAttempts: 3 }, /0, 1 or 2/],
+    ['an on-failure queue that is not of the stack', { destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['Other', 'Arn'] } } } }, /not a queue of this stack/],
+    ['an on-failure destination that is not a queue', { destinations: { onFailure: 'arn:aws:sns:us-east-1:1:topic' } }, /only an sqs on-failure destination/],
+  ])('refuses %s', (_, fn, message) => {
+    expect(() => asyncTarget(config(fn), 'worker', queues)).toThrow(message);
   });
 });
