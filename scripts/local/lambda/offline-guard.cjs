@@ -17,6 +17,18 @@ const { lambdaAwareWorker } = require('./lambda-worker.cjs');
 if (workerThreads.isMainThread) {
   workerThreads.Worker = lambdaAwareWorker(workerThreads.Worker);
   syncBuiltinESMExports();
+  disableOfflineSchedules();
+}
+
+// serverless-offline also runs `schedule` events itself, with node-schedule: in the machine's time zone, not UTC, and
+// with no retry or on-failure record. The stack's own stand-in (scripts/local/schedules/) runs them as EventBridge
+// does; two schedulers would invoke each rule twice. node-schedule is CommonJS, so serverless-offline's ESM import
+// reads this same exports object, and looks scheduleJob up when it schedules.
+function disableOfflineSchedules() {
+  const nodeSchedule = require('node-schedule');
+  nodeSchedule.scheduleJob = function scheduledByTheStack() {
+    return null;
+  };
 }
 const { timingSafeEqual } = require('node:crypto');
 
