@@ -10,6 +10,8 @@ import { template } from './cloudformation/template';
 import { cognito } from './cognito';
 import { dynamodbLocal } from './dynamodb';
 import { edge } from './edge';
+import { firehose } from './firehose';
+import { kinesis } from './kinesis';
 import { offline } from './lambda';
 import { messaging } from './messaging';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
@@ -26,12 +28,13 @@ import { streamPollers } from './streams';
 export const STACK: readonly Step[] = [
   [template, dynamodbLocal, s3, messaging, ses],
   secretsManager,
-  cognito,
+  [cognito, kinesis],
   resources,
   offline,
   apiFront,
   streamPollers,
   s3Events,
+  firehose,
   edge,
 ];
 
