@@ -24,6 +24,7 @@ describe('the local stack', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4684',
       AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4666',
       AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:4666',
+      AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:4667',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       LOCAL_API_PORT: '3100',
       LOCAL_API_BACKEND_PORT: '3103',
@@ -46,7 +47,7 @@ describe('the local stack', () => {
     const rows = standIns.filter((standIn) => standIn.row).sort((a, b) => a.row!.rank - b.row!.rank);
 
     // Assess
-    expect(rows.map((standIn) => standIn.row!.label)).toEqual(['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox', 'SNS + SQS', 'Lambda API']);
+    expect(rows.map((standIn) => standIn.row!.label)).toEqual(['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox', 'SNS + SQS', 'Kinesis', 'Lambda API']);
     expect(new Set(standIns.map((standIn) => standIn.name)).size).toBe(standIns.length);
   });
 
