@@ -195,7 +195,8 @@ export class ShardSource {
         }
       } catch (error) {
         state.iterator = undefined;
-        failures.push(`${shardId}: ${(error as Error).name}`);
+        const code = (error as { code?: unknown }).code;
+        failures.push(`${shardId}: ${typeof code === 'string' ? code : (error as Error).name}`);
       }
     }
     if (failures.length > 0) log(`reading ${this.options.stream} failed (${failures.join(', ')}); reading again next round`);

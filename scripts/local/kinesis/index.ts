@@ -15,9 +15,17 @@ import { param } from '../service-config';
 import type { StandIn } from '../stand-in';
 import { createStreams, kinesisStreamArn, templateStreams } from './streams';
 
-/** A Kinesis client for the local endpoint: HTTP/1.1, as kinesis-mock answers nothing else on its plain port. */
+/**
+ * A Kinesis client for the local endpoint: HTTP/1.1, as kinesis-mock answers nothing else on its plain port, and a
+ * request timeout: a kinesis-local that is shutting down keeps open connections without answering (its HTTP server
+ * waits up to 30 s for them), which would hold a reader for as long.
+ */
 export const localKinesisClient = (endpoint: string | undefined, maxAttempts?: number): KinesisClient =>
-  new KinesisClient({ ...localClientConfig(endpoint), requestHandler: new NodeHttpHandler(), ...(maxAttempts ? { maxAttempts } : {}) });
+  new KinesisClient({
+    ...localClientConfig(endpoint),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true }),
+    ...(maxAttempts ? { maxAttempts } : {}),
+  });
 
 /**
  * How kinesis-local is started: by the stand-in, and by a test that takes it down and brings it back. Its settings,
