@@ -154,7 +154,10 @@ export function readResponse(payload: string, records: readonly SourceRecord[], 
 /** One invocation: the function's error payload, its answer, or the Lambda API's own refusal (thrown). */
 export type Invocation = { functionError: string } | { payload: string };
 
-/** What Firehose writes when the Lambda API itself refuses or cannot be reached. */
+/**
+ * What Firehose writes when the Lambda API itself refuses (its codes for throttling and a missing function); for a
+ * Lambda API that cannot be reached it documents none, so the local one says Lambda.ServiceUnavailable.
+ */
 export function invokeFailure(error: unknown): Failure {
   const name = (error as { name?: string } | null)?.name ?? 'Error';
   const message = (error as { message?: string } | null)?.message ?? String(error);
