@@ -17,10 +17,23 @@ const TRANSIENT = new Set([
   'ServiceUnavailableException',
 ]);
 
+/**
+ * Kinesis out of reach: the connection refused, reset or timed out (Node's error codes, the ones the SDK's own retry
+ * classifies as transient) or the SDK's request timeout. The SDK has retried these too; a Kinesis that cannot be
+ * reached for the length of a request is "not now" as much as a throttled one.
+ */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
 function isTransient(error: unknown): error is Error {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return TRANSIENT.has(error.name) || (status !== undefined && status >= 500);
+  const code = (error as { code?: unknown }).code;
+  return (
+    TRANSIENT.has(error.name) ||
+    error.name === 'TimeoutError' ||
+    (typeof code === 'string' && UNREACHABLE.has(code)) ||
+    (status !== undefined && status >= 500)
+  );
 }
 
 /** The events stream on Kinesis Data Streams. */
@@ -42,7 +55,10 @@ export class KinesisEventStream implements EventStream {
       // Results come in request order; a refused record has an ErrorCode, a written one a SequenceNumber.
       return Records.map((result) => (result.ErrorCode === undefined ? { ok: true } : { ok: false, errorCode: result.ErrorCode }));
     } catch (error) {
-      if (isTransient(error)) return records.map(() => ({ ok: false, errorCode: error.name }));
+      if (isTransient(error)) {
+        const code = (error as { code?: unknown }).code;
+        return records.map(() => ({ ok: false, errorCode: typeof code === 'string' ? code : error.name }));
+      }
       throw error;
     }
   }

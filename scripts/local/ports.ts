@@ -17,6 +17,9 @@ export interface LocalPorts {
   /** SNS and SQS (fauxqs serves both on one port). */
   messaging: number;
   secrets: number;
+  /** kinesis-local: plain HTTP (what the stack and the functions use) and TLS (it always opens both). */
+  kinesis: number;
+  kinesisTls: number;
   athena: number;
   /** The schedule rules' endpoint (list, run one now). */
   schedules: number;
@@ -29,7 +32,7 @@ export const localUrl = (port: number): string => `http://${HOST}:${port}`;
 
 const BASE: LocalPorts = {
   dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080,
-  messaging: 4566, secrets: 4584, athena: 4585, schedules: 4586,
+  messaging: 4566, secrets: 4584, kinesis: 4567, kinesisTls: 4568, athena: 4585, schedules: 4586,
 };
 
 export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {

@@ -11,6 +11,8 @@ import { template } from './cloudformation/template';
 import { cognito } from './cognito';
 import { dynamodbLocal } from './dynamodb';
 import { edge } from './edge';
+import { firehose } from './firehose';
+import { kinesis } from './kinesis';
 import { offline } from './lambda';
 import { messaging } from './messaging';
 import { queuePollers } from './queues';
@@ -29,7 +31,7 @@ import { streamPollers } from './streams';
 export const STACK: readonly Step[] = [
   [template, dynamodbLocal, s3, messaging, ses],
   secretsManager,
-  cognito,
+  [cognito, kinesis],
   resources,
   athena,
   offline,
@@ -38,6 +40,7 @@ export const STACK: readonly Step[] = [
   queuePollers,
   s3Events,
   schedules,
+  firehose,
   edge,
 ];
 

@@ -72,8 +72,7 @@ export function localSiteConfig(input: {
       codeHint: `Running locally, no email is sent: cognito-local writes the code to ${input.cognitoLog}.`,
     },
     ...shared(input.params),
-    // Off until the local stack runs a Kinesis stream for POST /events to write to (issue 13, local stand-ins): a
-    // beacon answered 500 is a console error the e2e walkthrough fails on.
-    analytics: false,
+    // The local stack runs the stream and its delivery (scripts/local/kinesis/, scripts/local/firehose/).
+    analytics: true,
   });
 }

@@ -308,6 +308,27 @@ describe('sls invoke local with the samples of events/', () => {
     expect(after.json()).toEqual(rows);
   });
 
+  it('events: the sample beacon is put on the local Kinesis stream (202, two events)', async () => {
+    // Act
+    const run = answer(await invoke('events', { path: 'events/http/post-events.json' }));
+
+    // Assess
+    expect(run.statusCode).toBe(202);
+    expect(run.json()).toEqual({ status: 'accepted', count: 2 });
+  });
+
+  it('analyticsTransform: the sample batch, with the key the local Secrets Manager serves: Ok, Ok, Dropped ×2, ProcessingFailed', async () => {
+    // Act
+    const run = await invoke('analyticsTransform', { path: 'events/firehose/analytics-transform.json' });
+
+    // Assess: every recordId answered once, in order
+    expect(run.code).toBe(0);
+    const { records } = run.result as { records: { recordId: string; result: string }[] };
+    expect(records.map((record) => record.result)).toEqual(['Ok', 'Ok', 'Dropped', 'Dropped', 'ProcessingFailed']);
+    const sent = (sample('firehose/analytics-transform.json').records as { recordId: string }[]).map((record) => record.recordId);
+    expect(records.map((record) => record.recordId)).toEqual(sent);
+  });
+
   it('README: the section lists every function of serverless.yml and every sample in events/', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const start = readme.indexOf('## Debug a function with `sls invoke local`');

@@ -1,11 +1,13 @@
 /**
- * Secrets Manager for the paid content: the endpoint of endpoint.ts serving the private half of the local CloudFront
- * signing key pair (keys.ts) under the secret name the template gives it.
+ * Secrets Manager: the endpoint of endpoint.ts serving the private half of the local CloudFront signing key pair
+ * (keys.ts) under the secret name the paid content reads, and the template's generated secrets (generated.ts; the
+ * analytics address-hash key), each made once per state folder.
  */
 import { LOCAL_REGION, localUrl } from '../ports';
 import { param } from '../service-config';
 import type { StandIn } from '../stand-in';
 import { startLocalSecrets } from './endpoint';
+import { generatedSecrets } from './generated';
 import { LOCAL_KEY_NAME, localPrivateKeyPath } from './keys';
 
 export const secretsManager: StandIn = {
@@ -21,7 +23,10 @@ export const secretsManager: StandIn = {
       host: ctx.host,
       port: ctx.ports.secrets,
       region: LOCAL_REGION,
-      secrets: { [String(param(ctx.config, 'premiumKeySecret'))]: localPrivateKeyPath(keyName) },
+      secrets: {
+        ...generatedSecrets(ctx.config, ctx.dirs.state),
+        [String(param(ctx.config, 'premiumKeySecret'))]: localPrivateKeyPath(keyName),
+      },
     });
     return { url: secrets.url, stop: secrets.close };
   },

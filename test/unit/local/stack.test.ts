@@ -24,6 +24,7 @@ describe('the local stack', () => {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4684',
       AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4666',
       AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:4666',
+      AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:4667',
       AWS_ENDPOINT_URL_ATHENA: 'http://127.0.0.1:4685',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       LOCAL_API_PORT: '3100',
@@ -47,7 +48,7 @@ describe('the local stack', () => {
     const rows = standIns.filter((standIn) => standIn.row).sort((a, b) => a.row!.rank - b.row!.rank);
 
     // Assess
-    expect(rows.map((standIn) => standIn.row!.label)).toEqual(['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox', 'SNS + SQS', 'Lambda API', 'Athena', 'Schedules']);
+    expect(rows.map((standIn) => standIn.row!.label)).toEqual(['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox', 'SNS + SQS', 'Kinesis', 'Lambda API', 'Athena', 'Schedules']);
     expect(new Set(standIns.map((standIn) => standIn.name)).size).toBe(standIns.length);
   });
 

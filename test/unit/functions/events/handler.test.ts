@@ -182,6 +182,18 @@ describe('POST /events handler', () => {
     expect(send).toHaveBeenCalledTimes(4);
   });
 
+  it('counts a Kinesis out of reach (connection refused) as all records refused: retried, then 503, not a 500', async () => {
+    // The SDK's error after its own retries when nothing listens at the endpoint.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4567'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } });
+    send.mockRejectedValue(refused);
+
+    const response = await handler(request(batch(2)));
+
+    expect(response.statusCode).toBe(503);
+    expect(body(response)).toEqual({ error: { code: 'events_unavailable', message: expect.any(String) as string } });
+    expect(send).toHaveBeenCalledTimes(4);
+  });
+
   it('answers 500 with the fixed message for a fault of the deployment (no such stream), not retried', async () => {
     const missing = Object.assign(new Error('Stream analytics-stream not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
     send.mockRejectedValue(missing);
