@@ -2,6 +2,7 @@
  * `npm run bench`: one section per flow (bench/<flow>.ts), each measured against a baseline taken in the same run
  * and printed as a table. Not a test: numbers depend on the machine; the ratios are what to compare.
  */
+import { analyticsBench } from './analytics';
 import { coldstartBench } from './coldstart';
 import { thumbnailsBench } from './thumbnails';
 import { signingBench } from './signing';
@@ -19,6 +20,7 @@ const sections: { name: string; run: () => Promise<BenchTable> }[] = [
   { name: 'thumbnails', run: thumbnailsBench },
   { name: 'signing', run: signingBench },
   { name: 'coldstart', run: coldstartBench },
+  { name: 'analytics', run: analyticsBench },
 ];
 
 function print(table: BenchTable): void {
