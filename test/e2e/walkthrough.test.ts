@@ -9,24 +9,18 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import sharp from 'sharp';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ROOT } from '../../scripts/local/service-config';
 import { TEST_PORT_OFFSET } from '../integration/global-setup';
 import { ports, sesUrl, siteUrl } from '../integration/local';
 import { launchChromium } from './browser';
+import { watchConsole, type ExpectedFailure } from './console';
 
 const ARTIFACTS = path.join(ROOT, 'test-results', 'e2e');
 const COGNITO_LOG = path.join(ROOT, '.local', `test-${TEST_PORT_OFFSET}`, 'logs', 'cognito.log');
 const COGNITO_URL = `http://127.0.0.1:${ports.cognito}/`;
 const API_URL = `http://127.0.0.1:${ports.api}`;
 const PASSWORD = 'Correct-Horse-42';
-
-/** An HTTP error the walkthrough provokes on purpose; Chromium logs each as a console error. */
-interface ExpectedFailure {
-  url: (url: string) => boolean;
-  status: number;
-  why: string;
-}
 
 const EXPECTED_FAILURES: ExpectedFailure[] = [
   { url: (url) => url === COGNITO_URL, status: 400, why: 'the wrong password (NotAuthorizedException)' },
@@ -38,21 +32,6 @@ const EXPECTED_FAILURES: ExpectedFailure[] = [
 
 /** Everything the page logged, printed when a step fails. */
 const log: string[] = [];
-
-/** Console errors and uncaught exceptions, less the expected failures. */
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    log.push(`${message.type()}: ${message.text()}`);
-    if (message.type() !== 'error') return;
-    const status = /^Failed to load resource: the server responded with a status of (\d+)/.exec(message.text())?.[1];
-    const { url } = message.location();
-    if (status !== undefined && EXPECTED_FAILURES.some((f) => f.status === Number(status) && f.url(url))) return;
-    problems.push(`console error: ${message.text()} (${url})`);
-  });
-  page.on('pageerror', (error) => problems.push(`uncaught exception: ${error.message}`));
-  return problems;
-}
 
 let shot = 0;
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -107,7 +86,7 @@ describe('the blog in a real browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    problems = watchConsole(page);
+    problems = watchConsole(page, EXPECTED_FAILURES, log);
   }, 60_000); // Chromium's first start on a busy 2-core machine takes longer than jest's 5 s default
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
 /**
  * `npm run admins` (scripts/admins.ts) against the local stack: a user it adds to `admins` gets the group in the tokens
  * of their next sign-in, and the API's admin route (PUT /users/{userId}/plan, which checks the same claim as
- * GET /reports/{name}) lets them past its admin check; `--remove` takes it away again.
+ * GET /reports/{name}) lets them past its admin check; `--remove` takes it away again. Also GetTokensFromRefreshToken,
+ * how the web app (Amplify) refreshes tokens, e.g. on the Dashboard of a reader just made an admin.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { AdminListGroupsForUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminListGroupsForUserCommand, GetTokensFromRefreshTokenCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { ROOT } from '../../scripts/local/service-config';
 import { CLIENT_ID, cognito, createUser, decode, USER_POOL_ID, type TestUser } from './cognito';
 import { apiUrl } from './local';
@@ -80,4 +81,27 @@ describe('npm run admins', () => {
     const run = await admins('--stage', 'local', '--email', 'nobody@example.com');
     expect(run).toEqual({ code: 1, stdout: '', stderr: `no user with e-mail nobody@example.com in user pool ${USER_POOL_ID}\n` });
   }, 60_000);
+
+  it('GetTokensFromRefreshToken (as Amplify refreshes): fresh tokens carry the groups as they are now, and no new refresh token', async () => {
+    // Prepare: signed in before being made an admin
+    const user = await createUser();
+    expect(decode(user.idToken).payload['cognito:groups']).toBeUndefined();
+    expect((await admins('--stage', 'local', '--email', user.email)).code).toBe(0);
+
+    // Act
+    const { AuthenticationResult: fresh } = await cognito.send(new GetTokensFromRefreshTokenCommand({ ClientId: CLIENT_ID, RefreshToken: user.refreshToken }));
+
+    // Assess: the API's admin check passes with the refreshed token; rotation is off, so the refresh token stays
+    expect(decode(fresh!.IdToken!).payload['cognito:groups']).toEqual(['admins']);
+    expect(decode(fresh!.IdToken!).payload.sub).toBe(decode(user.idToken).payload.sub);
+    expect(fresh).toMatchObject({ ExpiresIn: 3600, TokenType: 'Bearer' });
+    expect(fresh!.RefreshToken).toBeUndefined();
+    expect(await changeSomeonesPlan(fresh!.AccessToken!)).toEqual({ status: 404, code: 'user_not_found' });
+  }, 60_000);
+
+  it('GetTokensFromRefreshToken refuses a refresh token it did not issue (NotAuthorizedException)', async () => {
+    await expect(cognito.send(new GetTokensFromRefreshTokenCommand({ ClientId: CLIENT_ID, RefreshToken: randomUUID() }))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
+  });
 });

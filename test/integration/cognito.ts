@@ -26,6 +26,7 @@ export interface TestUser {
   password: string;
   idToken: string;
   accessToken: string;
+  refreshToken: string;
 }
 
 /** A confirmed user, signed in through the web client as the front end does locally (USER_PASSWORD_AUTH). */
@@ -56,7 +57,13 @@ export async function createUser(options: { groups?: string[] } = {}): Promise<T
       AuthParameters: { USERNAME: email, PASSWORD: password },
     }),
   );
-  return { email, password, idToken: AuthenticationResult!.IdToken!, accessToken: AuthenticationResult!.AccessToken! };
+  return {
+    email,
+    password,
+    idToken: AuthenticationResult!.IdToken!,
+    accessToken: AuthenticationResult!.AccessToken!,
+    refreshToken: AuthenticationResult!.RefreshToken!,
+  };
 }
 
 const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');

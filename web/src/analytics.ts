@@ -3,8 +3,9 @@
  * batches with navigator.sendBeacon, when the page is hidden or goes away, and whenever 25 are queued. A beacon
  * survives the page's unloading, which a fetch does not promise. The body is a string, so the browser sends it as
  * text/plain: no CORS preflight, which a beacon could not pass against the API's wildcard origin (it carries
- * credentials). What is sent: the event's type, the page's path (no query), the referrer on page views, the time, a
- * random id per event and per tab. Nothing that names the reader.
+ * credentials). What is sent: the event's type, the page's path (no query), the referrer on page views (another
+ * site's: none when the reader came from the blog itself), the time, a random id per event and per tab. Nothing that
+ * names the reader.
  *
  * No DOM here (the unit tests run in Node): boot.ts wires it to navigator.sendBeacon, document and window.
  */
@@ -36,6 +37,11 @@ export interface BeaconDeps {
   now: () => Date;
   /** Random per tab, when the browser keeps sessionStorage. */
   sessionId?: string;
+  /**
+   * The site's own origin (location.origin): a referrer from it is a reader moving within the blog, not a site that
+   * sent them, and is not sent — else the blog itself would top its own "Top referrers".
+   */
+  origin?: string;
 }
 
 /** Only what the API's schema accepts: a path of this site without query, an http(s) referrer of sane length. */
@@ -44,9 +50,18 @@ function cleanPath(path: string): string {
   return (bare.startsWith('/') ? bare : `/${bare}`).replace(/\s/g, '%20').slice(0, MAX_PATH_LENGTH);
 }
 
-function cleanReferrer(referrer: string | undefined): string | undefined {
+function cleanReferrer(referrer: string | undefined, ownOrigin: string | undefined): string | undefined {
   if (referrer === undefined || referrer === '' || referrer.length > MAX_REFERRER_LENGTH) return undefined;
-  return /^https?:\/\//i.test(referrer) ? referrer : undefined;
+  if (!/^https?:\/\//i.test(referrer)) return undefined;
+  return ownOrigin !== undefined && originOf(referrer) === ownOrigin ? undefined : referrer;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 export class Beacon {
@@ -64,7 +79,7 @@ export class Beacon {
 
   /** Queues one event; a full batch goes out at once. */
   track(type: EventType, details: { path: string; referrer?: string; target?: string }): void {
-    const referrer = cleanReferrer(details.referrer);
+    const referrer = cleanReferrer(details.referrer, this.deps.origin);
     const target = details.target?.slice(0, MAX_TARGET_LENGTH);
     this.queue.push({
       eventId: this.deps.uuid(),

@@ -37,6 +37,7 @@ function startAnalytics(apiUrl: string): Beacon {
     send: (url, body) => (typeof navigator.sendBeacon === 'function' ? navigator.sendBeacon(url, body) : true),
     uuid: () => crypto.randomUUID(),
     now: () => new Date(),
+    origin: location.origin,
     ...(sessionId === undefined ? {} : { sessionId }),
   });
   flushOnPageHide(beacon, { document, window });

@@ -24,8 +24,20 @@ function colours(): { series: string[]; text: string; grid: string } {
 
 const widthOf = (container: HTMLElement): number => Math.max(MIN_WIDTH, Math.floor(container.clientWidth));
 
+/**
+ * The x scale: the chart's days (epoch seconds), or half a day either side of a lone day. Taken from the days, not
+ * from the range uPlot proposes: for a lone time value uPlot proposes the value to value + 86400 / ms of its units,
+ * which with seconds is 1000 days — a report's first day drew as one dot at the edge of a 2.7-year axis.
+ */
+function dayRange(days: readonly number[]): [number, number] {
+  const first = days[0]!;
+  const last = days[days.length - 1]!;
+  return first === last ? [first - DAY_SECONDS / 2, last + DAY_SECONDS / 2] : [first, last];
+}
+
 export const drawDailyChart: ChartDrawer = (container, chart) => {
   const { series, text, grid } = colours();
+  const days = chart.days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000);
   const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const options: uPlot.Options = {
     width: widthOf(container),
@@ -34,8 +46,7 @@ export const drawDailyChart: ChartDrawer = (container, chart) => {
     padding: [12, 24, 0, 0],
     tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     scales: {
-      // One day alone would be a range of zero: half a day either side.
-      x: { time: true, range: (_u, min, max) => (min === max ? [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2] : [min, max]) },
+      x: { time: true, range: () => dayRange(days) },
       y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
     },
     axes: [axis, { ...axis, incrs: INTEGER_STEPS, values: (_u, splits) => splits.map((value) => String(value)) }],
@@ -50,7 +61,6 @@ export const drawDailyChart: ChartDrawer = (container, chart) => {
     ],
     cursor: { drag: { x: false, y: false } },
   };
-  const days = chart.days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000);
   const plot = new uPlot(options, [days, ...chart.series.map((s) => s.values)], container);
   const resize = new ResizeObserver(() => plot.setSize({ width: widthOf(container), height: HEIGHT }));
   resize.observe(container);

@@ -1,7 +1,8 @@
 /**
  * Cognito user pools: cognito-local, an emulator of the Cognito user pools API ("Amazon Cognito user pools API
  * Reference"), preloaded with the pool, client and groups of resources/auth.yml (preload.ts) under the fixed ids of the
- * `local` params, so that its token issuer is the same on every start.
+ * `local` params, so that its token issuer is the same on every start. Preloaded into it: refresh-tokens.cjs, the
+ * GetTokensFromRefreshToken operation it lacks and Amplify refreshes tokens with.
  */
 import path from 'node:path';
 import { localUrl } from '../ports';
@@ -21,7 +22,12 @@ export const cognito: StandIn = {
       command: process.execPath,
       args: [require.resolve('cognito-local/lib/bin/start.js')],
       cwd: cognitoDir,
-      env: { ...ctx.env, PORT: String(ctx.ports.cognito), HOST: ctx.host },
+      env: {
+        ...ctx.env,
+        PORT: String(ctx.ports.cognito),
+        HOST: ctx.host,
+        NODE_OPTIONS: [ctx.env.NODE_OPTIONS, `--require ${JSON.stringify(path.join(__dirname, 'refresh-tokens.cjs'))}`].filter(Boolean).join(' '),
+      },
     });
     await waitUntil('cognito-local', () => portAcceptsConnections(ctx.host, ctx.ports.cognito), { process: proc });
     await waitUntil('cognito-local JWKS', () => httpOk(`${pool.issuer}/.well-known/jwks.json`), { process: proc });

@@ -133,6 +133,8 @@ export function preloadCognito(
             AccessTokenValidity: clientProps.AccessTokenValidity,
             IdTokenValidity: clientProps.IdTokenValidity,
             RefreshTokenValidity: clientProps.RefreshTokenValidity,
+            // Read by refresh-tokens.cjs, which refuses to stand in for rotation.
+            RefreshTokenRotation: clientProps.RefreshTokenRotation,
             CreationDate: now,
             LastModifiedDate: now,
           },

@@ -127,6 +127,20 @@ describe('Beacon', () => {
     expect(first).toEqual({ eventId: expect.any(String) as string, type: 'page_view', path: '/posts/x.html', clientTime: '2026-05-04T10:20:00.000Z' });
     expect(second).not.toHaveProperty('referrer');
   });
+
+  it("sends no referrer from the blog itself: a reader moving between its pages was not sent by another site", () => {
+    // Prepare
+    const { beacon, sent } = setup({ origin: 'https://blog.example' });
+
+    // Act
+    beacon.track('page_view', { path: '/posts/a.html', referrer: 'https://blog.example/' });
+    beacon.track('page_view', { path: '/posts/b.html', referrer: 'https://blog.example/posts/a.html' });
+    beacon.track('page_view', { path: '/', referrer: 'https://news.example.org/thread/1' });
+    beacon.flush();
+
+    // Assess
+    expect(sent[0]?.events.map((event) => event.referrer)).toEqual([undefined, undefined, 'https://news.example.org/thread/1']);
+  });
 });
 
 it("sends bodies the API's schema takes (functions/lib/analytics-events.ts)", () => {
