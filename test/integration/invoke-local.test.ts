@@ -9,7 +9,7 @@ import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { loadServiceConfig, ROOT } from '../../scripts/local/service-config';
 import { sampleImage, SAMPLE_IMAGE_KEY } from '../../scripts/publish/sample-media';
@@ -288,7 +288,10 @@ describe('sls invoke local with the samples of events/', () => {
   });
 
   it('getReport: GET /reports/{name} answers 404 report_not_built before the first rebuild, then the stored report', async () => {
-    // Act: the sample as shipped, an admin's token, before any report exists
+    // Prepare: the report not built (the stack is shared: the pipeline's own tests may have built it already)
+    await s3.send(new DeleteObjectCommand({ Bucket: REPORTING_BUCKET, Key: 'reports/views-per-post.json' }));
+
+    // Act: the sample as shipped, an admin's token
     const before = answer(await invoke('getReport', { path: 'events/http/get-report.json' }));
 
     // Assess

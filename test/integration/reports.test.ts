@@ -7,7 +7,7 @@
  * premium key and a referrer host no one else sends, and readers' addresses no one else uses (127.1.x.y); for the
  * day-wide reports (visitors, uploads) it compares with a rebuild taken just before its beacons.
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { HOST, LOCAL_S3_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/ports';
@@ -50,8 +50,11 @@ const today = () => new Date().toISOString().slice(0, 10);
 const visitorsToday = (rows: Row[]) => Number(rows.find((row) => row.dt === today())?.visitors ?? 0);
 const uploadsToday = (rows: Row[]) => rows.find((row) => row.dt === today()) ?? { uploads: 0, uploaders: 0 };
 
-async function visibleMessages(queue: string): Promise<number> {
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue }));
+const DEAD_LETTERS = 'serverless-blog-local-reports-dead-letter-queue';
+const queueUrl = async (name: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+
+async function messagesIn(queue: string): Promise<number> {
+  const QueueUrl = await queueUrl(queue);
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
   );
@@ -72,6 +75,7 @@ describe('reports: beacons → … → GET /reports/{name}, exact counts', () =>
     const triggered = await fetch(`http://${HOST}:${ports.schedules}/rules/${RULE}/trigger`, { method: 'POST' });
     expect(await triggered.json()).toMatchObject({ succeeded: true });
     const before = { visitors: visitorsToday((await report(admin, 'unique-visitors')).rows), uploads: uploadsToday((await report(admin, 'uploads')).rows) };
+    const deadLettersBefore = await messagesIn(DEAD_LETTERS);
 
     const run = randomUUID().slice(0, 8);
     const postA = `/posts/report-${run}-a.html`;
@@ -118,8 +122,31 @@ describe('reports: beacons → … → GET /reports/{name}, exact counts', () =>
       uploads: Number(before.uploads.uploads) + 1,
       uploaders: Number(before.uploads.uploaders) + 1,
     });
-    // Every announcement was handled: nothing left on the queue, nothing dead-lettered.
-    expect(await visibleMessages('serverless-blog-local-reports-dead-letter-queue')).toBe(0);
+    // Every announcement was handled: nothing dead-lettered.
+    expect(await messagesIn(DEAD_LETTERS)).toBe(deadLettersBefore);
+  });
+
+  it('dead-letters a message on the queue that is no S3 notification at once, whole, with the reason (no retry loop)', async () => {
+    // Prepare
+    const body = `not a notification ${randomUUID()}`;
+
+    // Act
+    await sqs.send(new SendMessageCommand({ QueueUrl: await queueUrl('serverless-blog-local-reports-queue'), MessageBody: body }));
+
+    // Assess: within the batch window and one invocation — not after five receives of the visibility timeout (1140 s)
+    const deadline = Date.now() + 60_000;
+    type Letter = { condition?: string; reason?: string; record?: { body?: string; attributes?: { ApproximateReceiveCount?: string } } };
+    let letter: Letter | undefined;
+    while (!letter && Date.now() < deadline) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: await queueUrl(DEAD_LETTERS), WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      for (const message of Messages ?? []) {
+        const parsed = JSON.parse(message.Body!) as Letter;
+        if (parsed.record?.body !== body) continue;
+        letter = parsed;
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: await queueUrl(DEAD_LETTERS), ReceiptHandle: message.ReceiptHandle! }));
+      }
+    }
+    expect(letter).toMatchObject({ condition: 'MalformedRecord', reason: 'message body is not JSON', record: { body, attributes: { ApproximateReceiveCount: '1' } } });
   });
 
   it('answers a reader who is not an admin 403 not_admin, an unknown report 404, an encoded path 404, and no token 401', async () => {
