@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { portAcceptsConnections, spawnManaged, waitUntil } from '../../scripts/local/common/processes';
 import { kinesisLocalProcess } from '../../scripts/local/kinesis';
 import { HOST } from '../../scripts/local/ports';
+import type { AnalyticsEvent } from '../support/analytics-events';
 import { apiUrl, ports, s3, stateDir } from './local';
 
 jest.setTimeout(120_000);
@@ -85,21 +86,8 @@ async function keys(prefix = ''): Promise<string[]> {
 const objectBytes = async (key: string): Promise<Buffer> =>
   Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
 
-interface EventRow {
-  key: string;
-  event_id: string;
-  event_type: string;
-  path: string;
-  target: string | null;
-  referrer_host: string | null;
-  session_id: string | null;
-  client_time: string;
-  received_at: string;
-  ip_prefix: string;
-  ip_hash: string;
-  browser: string;
-  device: string;
-}
+/** A row of the events table, with the key of the object that holds it. */
+type EventRow = AnalyticsEvent & { key: string };
 
 describe('analytics: beacons → Kinesis → Firehose → Parquet in the ingestion bucket', () => {
   let duckdb: DuckDBInstance;

@@ -6,6 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { GLUE_TO_DUCKDB, isGlueSimpleType } from '../common/glue-types';
 
 export interface GlueColumn {
   name: string;
@@ -21,25 +22,11 @@ export interface LocalTable {
   directory: string;
 }
 
-const SIMPLE_TYPES: Readonly<Record<string, string>> = {
-  string: 'VARCHAR',
-  bigint: 'BIGINT',
-  int: 'INTEGER',
-  integer: 'INTEGER',
-  smallint: 'SMALLINT',
-  tinyint: 'TINYINT',
-  double: 'DOUBLE',
-  float: 'FLOAT',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-};
-
 /** The DuckDB type a Glue column is read as; a type the stand-in does not know stops it rather than guess. */
 export function duckDbType(glueType: string): string {
   const type = glueType.trim().toLowerCase();
-  const simple = SIMPLE_TYPES[type];
-  if (simple) return simple;
+  if (type === 'integer') return GLUE_TO_DUCKDB.int;
+  if (isGlueSimpleType(type)) return GLUE_TO_DUCKDB[type];
   if (/^(var)?char\(\d+\)$/.test(type)) return 'VARCHAR';
   const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
   if (decimal) return `DECIMAL(${decimal[1]}, ${decimal[2]})`;

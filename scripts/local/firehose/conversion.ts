@@ -16,33 +16,21 @@ import { DuckDBDateValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDB
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { GLUE_TO_DUCKDB, isGlueSimpleType, type GlueSimpleType } from '../common/glue-types';
 
 export interface GlueColumn {
   name: string;
   type: string;
 }
 
-type ColumnType = 'string' | 'timestamp' | 'bigint' | 'int' | 'smallint' | 'tinyint' | 'double' | 'float' | 'boolean' | 'date';
-
-const DUCKDB_TYPES: Record<ColumnType, string> = {
-  string: 'VARCHAR',
-  timestamp: 'TIMESTAMP',
-  bigint: 'BIGINT',
-  int: 'INTEGER',
-  smallint: 'SMALLINT',
-  tinyint: 'TINYINT',
-  double: 'DOUBLE',
-  float: 'FLOAT',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-};
+type ColumnType = GlueSimpleType;
 
 /** A Glue column type the local conversion writes; anything else stops the stack rather than be guessed. */
 export function columnType(glueType: string, where: string): ColumnType {
   const type = glueType.trim().toLowerCase();
   if (/^(var)?char\(\d+\)$/.test(type)) return 'string';
   if (type === 'integer') return 'int';
-  if (type in DUCKDB_TYPES) return type as ColumnType;
+  if (isGlueSimpleType(type)) return type;
   throw new Error(`${where}: the local Firehose cannot convert to the Glue type "${glueType}"`);
 }
 
@@ -208,7 +196,7 @@ export async function toParquet(
   const table = `rows_${randomUUID().replaceAll('-', '')}`;
   mkdirSync(options.workDir, { recursive: true });
   const file = path.join(options.workDir, `${table}.parquet`);
-  const columns = schema.columns.map((column) => `${quote(column.name)} ${DUCKDB_TYPES[column.type]}`);
+  const columns = schema.columns.map((column) => `${quote(column.name)} ${GLUE_TO_DUCKDB[column.type]}`);
   await connection.run(`CREATE TEMP TABLE ${table} (${columns.join(', ')})`);
   try {
     const appender = await connection.createAppender(table, 'main', 'temp');
