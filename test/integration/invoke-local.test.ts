@@ -332,6 +332,25 @@ describe('sls invoke local with the samples of events/', () => {
     expect(records.map((record) => record.recordId)).toEqual(sent);
   });
 
+  it('reports: the SQS sample rebuilds every report on the local Athena (test event ignored); the scheduled one too', async () => {
+    // Prepare: no report yet (the stack is shared with the pipeline's own tests, which build them)
+    const names = ['views-per-post', 'unique-visitors', 'top-referrers', 'premium-plays', 'uploads'];
+    await Promise.all(names.map((name) => s3.send(new DeleteObjectCommand({ Bucket: REPORTING_BUCKET, Key: `reports/${name}.json` }))));
+
+    // Act
+    const batch = await invoke('reports', { path: 'events/sqs/ingestion-objects-created.json' });
+    const scheduled = await invoke('reports', { path: 'events/eventbridge/scheduled.json' });
+
+    // Assess: no record to retry, and every report written where GET /reports/{name} reads it
+    expect(batch.code).toBe(0);
+    expect(batch.result).toEqual({ batchItemFailures: [] });
+    expect(scheduled.code).toBe(0);
+    for (const name of names) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: REPORTING_BUCKET, Key: `reports/${name}.json` }));
+      expect(head.ContentType).toBe('application/json; charset=utf-8');
+    }
+  });
+
   it('README: the section lists every function of serverless.yml and every sample in events/', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const start = readme.indexOf('## Debug a function with `sls invoke local`');
