@@ -2,22 +2,9 @@
  * `npm run plan` (scripts/plan.ts) refuses bad input in a sentence, with the rules of the admin route
  * (functions/plan/plan.ts), before it looks for any table.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { ROOT } from '../../scripts/local/service-config';
+import { runScript } from '../support/scripts';
 
-async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/plan.ts', ...args], {
-      cwd: ROOT,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+const plan = (...args: string[]) => runScript('scripts/plan.ts', ...args);
 
 describe('npm run plan', () => {
   it.each([
