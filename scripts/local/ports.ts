@@ -23,6 +23,8 @@ export interface LocalPorts {
   athena: number;
   /** The schedule rules' endpoint (list, run one now). */
   schedules: number;
+  /** The CloudFront API of the local edge (CreateInvalidation), apart from the port viewers use, as on AWS. */
+  cloudfront: number;
 }
 
 export const HOST = '127.0.0.1';
@@ -33,6 +35,7 @@ export const localUrl = (port: number): string => `http://${HOST}:${port}`;
 const BASE: LocalPorts = {
   dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080,
   messaging: 4566, secrets: 4584, kinesis: 4567, kinesisTls: 4568, athena: 4585, schedules: 4586,
+  cloudfront: 4587,
 };
 
 export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {
@@ -55,6 +58,9 @@ export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)):
 const BLOCKED_PORTS = new Set([
   1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
+
+/** The local distribution's id: what `DistributionId` is on AWS, for the local CloudFront API. */
+export const LOCAL_DISTRIBUTION_ID = 'ELOCALEDGE0001';
 
 /** s3rver accepts only these credentials. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -54,6 +54,17 @@ export interface ViewerRequest {
 export type ViewerAuthResult = { allow: true } | { allow: false; status: number };
 export type ViewerAuth = (request: ViewerRequest) => ViewerAuthResult | Promise<ViewerAuthResult>;
 
+/**
+ * A cache policy the edge honours ("Understanding cache policies", "Managing how long content stays in the cache
+ * (expiration)", CloudFront Developer Guide): TTLs in seconds, bounding the origin's Cache-Control max-age/s-maxage.
+ * The cache key is the path only: a policy that adds query strings, cookies or headers to it is not emulated.
+ */
+export interface CachePolicy {
+  minTtl: number;
+  defaultTtl: number;
+  maxTtl: number;
+}
+
 export interface EdgeBehaviour {
   pathPattern: string; // '*' for the default behaviour
   origin: EdgeOrigin;
@@ -64,6 +75,11 @@ export interface EdgeBehaviour {
   trustedKeyGroups: string[];
   /** The seam for signed URLs/cookies. Without it, a behaviour with trustedKeyGroups answers every request 403. */
   viewerAuth?: ViewerAuth;
+  /**
+   * Set for a behaviour whose cache policy is a template resource (AWS::CloudFront::CachePolicy): the edge caches its
+   * objects as that policy says. Unset (a managed policy) means no cache locally, so an edited page shows at once.
+   */
+  cache?: CachePolicy;
 }
 
 export interface ErrorResponse {
