@@ -163,7 +163,8 @@ async function resolveTarget(options: Options): Promise<Target> {
       params: siteParams(config),
     });
     const premiumBucket = localPhysicalName(config, 'PremiumBucket');
-    // The local edge does not cache, so there is nothing to invalidate.
+    // The local edge caches only behaviours with a template cache policy (scripts/local/edge/cache.ts); the site's
+    // behaviours use managed policies and are served uncached, so there is nothing to invalidate.
     return { description: `s3://${bucket} at ${endpoint}`, bucket, premiumBucket, s3, endpoint, siteConfig };
   }
 

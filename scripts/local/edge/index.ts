@@ -6,21 +6,31 @@
  * Rules follow the CloudFront Developer Guide; each is cited where it is applied. Like CloudFront, it trusts nothing
  * the viewer says about where the request went: the Host must be one of the distribution's own names, and signed
  * URL/cookie policies are matched against that name, never against the raw header.
- * Not emulated: caching and invalidations, TLS and ViewerProtocolPolicy, Brotli, multi-range responses,
- * CloudFront Functions / Lambda@Edge, custom (non-S3) origins and origin groups, WAF and geo restriction.
+ * Behaviours whose cache policy is a template resource are served through an edge cache (cache.ts) kept in the
+ * state folder, and the CloudFront API's CreateInvalidation (cloudfront-api.ts, on its own port) empties it.
+ * Behaviours with a managed policy are not cached, so an edited page shows at once.
+ * Not emulated: TLS and ViewerProtocolPolicy, Brotli, multi-range responses, CloudFront Functions / Lambda@Edge,
+ * custom (non-S3) origins and origin groups, WAF and geo restriction.
  */
+import path from 'node:path';
 import { resources } from '../cloudformation';
+import { LOCAL_DISTRIBUTION_ID, localUrl } from '../ports';
 import type { StandIn } from '../stand-in';
+import { EdgeCache } from './cache';
+import { startCloudFrontApi } from './cloudfront-api';
 import { edgeFromConfig } from './distribution';
 import { s3ObjectSource } from './origin';
 import { startEdge } from './server';
 import { attachSignedRequestAuth } from './signed-requests';
 
+/** Room for a release file of a few hundred MB and its neighbours; a larger object passes through uncached. */
+const CACHE_BYTES = 2 * 1024 ** 3;
+
 export const edge: StandIn = {
   name: 'edge',
   title: 'Starting the local edge (CloudFront stand-in)',
   row: { label: 'Blog site', rank: 1 },
-  env: (ports) => ({ LOCAL_EDGE_PORT: String(ports.edge) }),
+  env: (ports) => ({ LOCAL_EDGE_PORT: String(ports.edge), AWS_ENDPOINT_URL_CLOUDFRONT: localUrl(ports.cloudfront) }),
   async start(ctx) {
     const { buckets } = ctx.use(resources);
     const definition = edgeFromConfig(ctx.config, (logicalId) => {
@@ -29,8 +39,24 @@ export const edge: StandIn = {
       return name;
     });
     attachSignedRequestAuth(definition, ctx.config);
+    const source = s3ObjectSource(ctx.clients.s3);
+    // Emptied at every start: a restarted edge is a cold edge (cache.ts, EdgeCache.open).
+    const cache = await EdgeCache.open(source, { dir: path.join(ctx.dirs.state, 'edge-cache'), maxBytes: CACHE_BYTES });
     // Its log is the terminal's (startEdge's default): an origin failure shows where `npm start` runs.
-    const running = await startEdge({ host: ctx.host, port: ctx.ports.edge, definition, source: s3ObjectSource(ctx.clients.s3) });
-    return { url: `${running.url}/`, stop: running.close };
+    const running = await startEdge({ host: ctx.host, port: ctx.ports.edge, definition, source, cache });
+    const api = await startCloudFrontApi({
+      host: ctx.host,
+      port: ctx.ports.cloudfront,
+      distributionId: LOCAL_DISTRIBUTION_ID,
+      invalidate: (paths) => cache.invalidate(paths),
+    }).catch(async (error: unknown) => {
+      await running.close();
+      throw error;
+    });
+    const stop = async () => {
+      await Promise.all([api.close(), running.close()]);
+      await cache.close();
+    };
+    return { url: `${running.url}/`, note: `(CloudFront API ${api.url})`, stop };
   },
 };

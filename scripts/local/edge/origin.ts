@@ -89,10 +89,18 @@ export type ByteRange = { start: number; end?: number } | { suffix: number };
 export type ObjectResult =
   | { kind: 'found'; status: 200 | 206; body: Readable; meta: ObjectMeta }
   | { kind: 'not-found' }
-  | { kind: 'range-not-satisfiable'; size?: number };
+  | { kind: 'range-not-satisfiable'; size?: number }
+  /** Only to a conditional GET (ifNoneMatch): the object still has that ETag. */
+  | { kind: 'not-modified' };
+
+export interface GetOptions {
+  range?: ByteRange;
+  /** GetObject's If-None-Match: the edge cache revalidates an expired copy with the ETag it holds. */
+  ifNoneMatch?: string;
+}
 
 export interface ObjectSource {
-  get(bucket: string, key: string, options?: { range?: ByteRange }): Promise<ObjectResult>;
+  get(bucket: string, key: string, options?: GetOptions): Promise<ObjectResult>;
 }
 
 function isS3Error(error: unknown, ...names: string[]): error is S3ServiceException & Record<string, unknown> {
@@ -140,12 +148,12 @@ export function localS3CanHold(key: string): boolean {
  */
 export function s3ObjectSource(s3: S3Client): ObjectSource {
   return {
-    async get(bucket, key, { range } = {}) {
+    async get(bucket, key, { range, ifNoneMatch } = {}) {
       if (!localS3CanHold(key)) return { kind: 'not-found' };
       try {
         const Range = await s3Range(s3, bucket, key, range);
         if (typeof Range === 'object') return Range;
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range }));
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range, IfNoneMatch: ifNoneMatch }));
         return {
           kind: 'found',
           status: out.ContentRange ? 206 : 200,
@@ -165,6 +173,10 @@ export function s3ObjectSource(s3: S3Client): ObjectSource {
         // Only a missing key is a 404 (NotFound is HeadObject's body-less spelling): a missing bucket
         // (NoSuchBucket, also a 404) is a broken local stack and must surface as a failure.
         if (error instanceof NoSuchKey || isS3Error(error, 'NoSuchKey', 'NotFound')) return { kind: 'not-found' };
+        // S3's 304 has no body, so the SDK throws it as an unnamed service error carrying only the status.
+        if (ifNoneMatch !== undefined && error instanceof S3ServiceException && error.$metadata.httpStatusCode === 304) {
+          return { kind: 'not-modified' };
+        }
         if (isS3Error(error, 'InvalidRange')) {
           const size = Number(error.ActualObjectSize);
           return { kind: 'range-not-satisfiable', size: Number.isNaN(size) ? undefined : size };

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { listen } from '../common/http-server';
 import { oneLine } from '../common/log';
+import type { EdgeCache } from './cache';
 import type { EdgeBehaviour, EdgeDefinition, ResponseHeaders } from './definition';
 import type { ObjectResult, ObjectSource } from './origin';
 import { endSocket, sendObject, sendPlain } from './response';
@@ -19,6 +20,11 @@ export interface EdgeOptions {
   port: number;
   definition: EdgeDefinition;
   source: ObjectSource;
+  /**
+   * The edge cache (in front of `source`) for behaviours with a cache policy (behaviour.cache). Without one, those
+   * behaviours are served uncached, like the others.
+   */
+  cache?: EdgeCache;
   /** Where failures go; their details never reach the viewer. Defaults to console.error. */
   log?: (message: string, error?: unknown) => void;
 }
@@ -31,6 +37,7 @@ export interface RunningEdge {
 interface Context {
   definition: EdgeDefinition;
   source: ObjectSource;
+  cache?: EdgeCache;
   log: (message: string, error?: unknown) => void;
   /** The edge's names, lower case → as configured (what signed URL/cookie policies are matched against). */
   names: Map<string, string>;
@@ -121,7 +128,16 @@ async function handle(ctx: Context, req: Req, res: Res): Promise<void> {
   let result: ObjectResult;
   try {
     const range = parseRange(req.headers.range);
-    result = key === '' ? { kind: 'not-found' } : await ctx.source.get(bucket, keyPrefix + key, { range });
+    if (key === '') result = { kind: 'not-found' };
+    else if (behaviour.cache && ctx.cache) {
+      const { origin, cache: policy } = behaviour;
+      const head = req.method === 'HEAD';
+      const request = { origin, key: keyPrefix + key, path: target.path, policy, range, head, signal: viewerGone(res) };
+      const answer = await ctx.cache.get(request);
+      result = answer.result;
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    } else result = await ctx.source.get(bucket, keyPrefix + key, { range });
+    if (result.kind === 'not-modified') throw new Error('the origin answered 304 to an unconditional GET');
   } catch (error) {
     // Not the viewer's doing (the origin is down or answered nonsense): CloudFront's 502, and one line in the log.
     ctx.log(`origin ${id} failed for ${bucket}/${keyPrefix}${key}`, error);
@@ -135,6 +151,15 @@ async function handle(ctx: Context, req: Req, res: Res): Promise<void> {
   return sendObject(req, res, behaviour, result.status, result, true);
 }
 
+/** Aborted when the viewer goes away before its answer is complete (the edge cache's "Canceled requests"). */
+function viewerGone(res: Res): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** Starts the edge on host:port (port 0 picks a free one). */
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const log = options.log ?? ((message: string, error?: unknown) =>
@@ -145,7 +170,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     }
   }
   const names = new Map<string, string>();
-  const ctx: Context = { definition: options.definition, source: options.source, log, names };
+  const ctx: Context = { definition: options.definition, source: options.source, cache: options.cache, log, names };
   const respond = (req: Req, res: Res) => {
     handle(ctx, req, res).catch((error: unknown) => {
       log(`${req.method} ${req.url} failed`, error);

@@ -1,6 +1,11 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { localS3CanHold, s3ObjectSource } from '../../../../scripts/local/edge/origin';
 import { startEdge } from '../../../../scripts/local/edge/server';
+import { localS3ClientConfig } from '../../../../scripts/local/ports';
+import { startLocalS3, type LocalS3 } from '../../../../scripts/local/s3/server';
 import { behaviour, send } from './fixtures';
 
 describe('the S3 origin adapter on the local S3 (s3rver)', () => {
@@ -56,5 +61,43 @@ describe('the S3 origin adapter on the local S3 (s3rver)', () => {
       spy.mockRestore();
       await edge.close();
     }
+  });
+});
+
+describe('the S3 origin adapter revalidating on the real local S3 (GetObject If-None-Match)', () => {
+  const BUCKET = 'svc-local-releases-bucket';
+  let directory: string;
+  let local: LocalS3;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(path.join(tmpdir(), 'edge-origin-'));
+    local = await startLocalS3({ host: '127.0.0.1', port: 0, directory });
+    s3 = new S3Client(localS3ClientConfig(`http://127.0.0.1:${local.port}`));
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  }, 30_000);
+  afterAll(async () => {
+    s3?.destroy();
+    await local?.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('answers not-modified while the ETag still matches, and the new object once it changed', async () => {
+    // Prepare
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'stable/latest.json', Body: 'v1', CacheControl: 'public, max-age=60' }));
+    const source = s3ObjectSource(s3);
+    const first = await source.get(BUCKET, 'stable/latest.json');
+    if (first.kind !== 'found') throw new Error(first.kind);
+    first.body.resume();
+    // Act
+    const unchanged = await source.get(BUCKET, 'stable/latest.json', { ifNoneMatch: first.meta.etag });
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'stable/latest.json', Body: 'v2', CacheControl: 'public, max-age=60' }));
+    const changed = await source.get(BUCKET, 'stable/latest.json', { ifNoneMatch: first.meta.etag });
+    // Assess
+    expect(first.meta.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(first.meta.cacheControl).toBe('public, max-age=60');
+    expect(unchanged).toEqual({ kind: 'not-modified' });
+    expect(changed).toMatchObject({ kind: 'found', status: 200, meta: { contentLength: 2 } });
+    if (changed.kind === 'found') changed.body.resume();
   });
 });
