@@ -188,7 +188,8 @@ function parseCachePolicy(policyId: unknown, where: string, resources: Resources
   const minTtl = seconds(config.MinTTL, `${at}.MinTTL`);
   const defaultTtl = seconds(config.DefaultTTL, `${at}.DefaultTTL`);
   const maxTtl = seconds(config.MaxTTL, `${at}.MaxTTL`);
-  // The API refuses a policy whose TTLs are out of order (CachePolicyConfig, CloudFront API Reference).
+  // Out of order they contradict each other (CachePolicyConfig in the CloudFront API Reference keeps even its defaults
+  // in this order: DefaultTTL is raised to MinTTL); the edge refuses rather than guess which one wins.
   if (!(minTtl <= defaultTtl && defaultTtl <= maxTtl)) {
     throw new Error(`${at}: MinTTL ${minTtl} <= DefaultTTL ${defaultTtl} <= MaxTTL ${maxTtl} does not hold`);
   }
