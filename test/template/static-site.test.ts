@@ -146,10 +146,10 @@ describe('content distribution', () => {
     expect(origins.map((origin) => origin.Id)).toContain(defaultBehavior.TargetOriginId);
   });
 
-  it('redirects HTTP to HTTPS and compresses in every cache behaviour', () => {
+  it('redirects HTTP to HTTPS in every cache behaviour, and compresses in each but /releases/* (releases.test.ts)', () => {
     for (const behavior of behaviors) {
       expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
-      expect(behavior.Compress).toBe(true);
+      expect(behavior.Compress).toBe(behavior.PathPattern !== '/releases/*');
     }
   });
 

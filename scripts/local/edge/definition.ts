@@ -16,9 +16,28 @@ export interface HeaderRule {
   override: boolean;
 }
 
+/**
+ * The CORS settings of a response headers policy (CorsConfig; "Understand response headers policies", CORS headers,
+ * CloudFront Developer Guide). Allow-Methods, Allow-Headers and Max-Age belong to preflight answers only, which the edge
+ * never gives (OPTIONS is not an allowed method locally); they are read so that a policy with invalid ones fails.
+ */
+export interface CorsRules {
+  /** `*`, or exact origins (`scheme://host[:port]`) in lower case. */
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSec?: number;
+  allowCredentials: boolean;
+  /** As for the other headers of a policy: true replaces an origin's CORS header, false keeps it. */
+  originOverride: boolean;
+}
+
 export interface ResponseHeaders {
   remove: string[];
   add: HeaderRule[];
+  /** Added to the answers of CORS requests (those with an Origin header) whose origin the rules allow. */
+  cors?: CorsRules;
 }
 
 export interface EdgeOrigin {

@@ -3,6 +3,7 @@
  * cache behaviours, response headers policies ("Understanding response headers policies"), custom error responses
  * and the distribution's names (CloudFront Developer Guide; each page is cited where it is applied).
  */
+import { getAttOf, refOf } from '../common/intrinsics';
 import { param, type ServiceConfig } from '../service-config';
 import {
   checkKeys,
@@ -11,6 +12,8 @@ import {
   optionalList,
   refTo,
   str,
+  type CachePolicy,
+  type CorsRules,
   type EdgeBehaviour,
   type EdgeDefinition,
   type EdgeOrigin,
@@ -48,6 +51,78 @@ function securityHeaders(raw: unknown, where: string): HeaderRule[] {
   });
 }
 
+const bool = (value: unknown, where: string): boolean => {
+  if (typeof value !== 'boolean') throw new Error(`${where}: expected true or false, got ${JSON.stringify(value)}`);
+  return value;
+};
+
+/** The `Items` strings of a CorsConfig list (AccessControlAllowOrigins and the like). */
+function corsItems(config: Json, key: string, where: string, required: boolean): string[] {
+  if (config[key] === undefined && !required) return [];
+  const at = `${where}.${key}`;
+  const container = obj(config[key], at);
+  checkKeys(container, at, ['Items']);
+  return list(container.Items, `${at}.Items`).map((item) => str(item, `${at}.Items`));
+}
+
+// "Valid values are GET, DELETE, HEAD, OPTIONS, PATCH, POST, PUT, and ALL" (understanding-response-headers-policies.md).
+const CORS_METHODS = ['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'ALL'];
+
+/**
+ * An allowed origin as CORS compares it: `*`, or `scheme://host[:port]` exactly as a browser serialises an Origin
+ * header (lower case, no path, default port left out). CloudFront also takes a leftmost `*.` wildcard in a domain; how
+ * it matches one against a scheme and port is not documented, so the edge refuses it rather than guess.
+ */
+function allowedOrigin(item: string, where: string): string {
+  if (item === '*') return item;
+  if (item.includes('*')) throw new Error(`${where}: wildcard origin ${item} not emulated (only * or exact origins)`);
+  let origin: string | undefined;
+  try {
+    origin = new URL(item).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin === undefined || origin === 'null' || origin !== item.toLowerCase()) {
+    throw new Error(`${where}: ${item} is not an origin (scheme://host[:port], nothing after it)`);
+  }
+  return origin;
+}
+
+/** CorsConfig of a response headers policy (AWS::CloudFront::ResponseHeadersPolicy CorsConfig, all of it). */
+function parseCors(raw: unknown, where: string): CorsRules | undefined {
+  if (raw === undefined) return undefined;
+  const config = obj(raw, where);
+  checkKeys(config, where, [
+    'AccessControlAllowOrigins', 'AccessControlAllowMethods', 'AccessControlAllowHeaders', 'AccessControlExposeHeaders',
+    'AccessControlMaxAgeSec', 'AccessControlAllowCredentials', 'OriginOverride',
+  ]);
+  const allowOrigins = corsItems(config, 'AccessControlAllowOrigins', where, true)
+    .map((item) => allowedOrigin(item, `${where}.AccessControlAllowOrigins`));
+  if (allowOrigins.length === 0) throw new Error(`${where}.AccessControlAllowOrigins: no origin`);
+  const allowMethods = corsItems(config, 'AccessControlAllowMethods', where, true);
+  const badMethod = allowMethods.find((method) => !CORS_METHODS.includes(method));
+  if (badMethod !== undefined) throw new Error(`${where}.AccessControlAllowMethods: ${badMethod} is not a method CloudFront takes`);
+  const allowCredentials = bool(config.AccessControlAllowCredentials, `${where}.AccessControlAllowCredentials`);
+  // A browser refuses a credentialed answer whose Access-Control-Allow-Origin is `*` (Fetch standard, CORS check):
+  // such a policy can only fail, so it fails here, at start.
+  if (allowCredentials && allowOrigins.includes('*')) {
+    throw new Error(`${where}: AccessControlAllowCredentials with origin * is refused by every browser`);
+  }
+  const maxAge = config.AccessControlMaxAgeSec;
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && (maxAge as number) >= 0)) {
+    throw new Error(`${where}.AccessControlMaxAgeSec: expected whole seconds, got ${JSON.stringify(maxAge)}`);
+  }
+  return {
+    allowOrigins,
+    allowMethods,
+    allowHeaders: corsItems(config, 'AccessControlAllowHeaders', where, true),
+    exposeHeaders: corsItems(config, 'AccessControlExposeHeaders', where, false),
+    ...(maxAge === undefined ? {} : { maxAgeSec: maxAge as number }),
+    allowCredentials,
+    originOverride: bool(config.OriginOverride, `${where}.OriginOverride`),
+  };
+}
+
 /** A ResponseHeadersPolicy as the concrete headers CloudFront adds (understanding-response-headers-policies.md). */
 function parsePolicy(policyId: unknown, where: string, resources: Resources): ResponseHeaders {
   if (policyId === undefined) return { remove: [], add: [] };
@@ -57,7 +132,7 @@ function parsePolicy(policyId: unknown, where: string, resources: Resources): Re
   const logicalId = refTo(policyId, where, resources, 'AWS::CloudFront::ResponseHeadersPolicy');
   const at = `${logicalId}.ResponseHeadersPolicyConfig`;
   const config = obj(resources[logicalId]?.Properties?.ResponseHeadersPolicyConfig, at);
-  checkKeys(config, at, ['SecurityHeadersConfig', 'CustomHeadersConfig', 'RemoveHeadersConfig'], ['Name', 'Comment']);
+  checkKeys(config, at, ['SecurityHeadersConfig', 'CustomHeadersConfig', 'RemoveHeadersConfig', 'CorsConfig'], ['Name', 'Comment']);
   const items = (name: string) =>
     config[name] === undefined ? [] : list(obj(config[name], `${at}.${name}`).Items, `${at}.${name}.Items`)
       .map((item) => obj(item, `${at}.${name}.Items`));
@@ -66,17 +141,85 @@ function parsePolicy(policyId: unknown, where: string, resources: Resources): Re
     value: str(item.Value, `${at}.CustomHeadersConfig`),
     override: item.Override === true,
   }));
+  const cors = parseCors(config.CorsConfig, `${at}.CorsConfig`);
   return {
     remove: items('RemoveHeadersConfig').map((item) => str(item.Header, `${at}.RemoveHeadersConfig`).toLowerCase()),
     add: [...securityHeaders(config.SecurityHeadersConfig, `${at}.SecurityHeadersConfig`), ...custom],
+    ...(cors === undefined ? {} : { cors }),
   };
 }
 
-const BEHAVIOUR_KEYS = ['TargetOriginId', 'AllowedMethods', 'Compress', 'ResponseHeadersPolicyId', 'TrustedKeyGroups'];
-// No cache, no TLS and no logs locally: the caching, protocol and logging settings have nothing to act on.
+/** Whole seconds, as a TTL of a cache policy is written (a number, or its digits as a string). */
+function seconds(value: unknown, where: string): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
+    throw new Error(`${where}: expected whole seconds, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+/** One of CookiesConfig / HeadersConfig / QueryStringsConfig: only `none` keeps the key to the path. */
+function nothingInKey(raw: unknown, where: string, behaviourKey: string, listKey: string): void {
+  const config = obj(raw, where);
+  checkKeys(config, where, [behaviourKey, listKey]);
+  const behaviour = str(config[behaviourKey], `${where}.${behaviourKey}`);
+  if (behaviour !== 'none') {
+    throw new Error(`${where}.${behaviourKey}: ${behaviour} not emulated (the local cache key is the path only)`);
+  }
+}
+
+/**
+ * The CachePolicyId of a behaviour. A Ref (or GetAtt Id) to a template AWS::CloudFront::CachePolicy is honoured: its
+ * TTLs become the behaviour's cache ("Understand cache policies"; "Manage how long content stays in the cache",
+ * Expiration.md). Its key must be the path alone: cookies, headers, query strings or Accept-Encoding in the key would
+ * need a cache entry per value, which the edge does not keep, so such a policy is refused. A managed policy (an id
+ * string) stays uncached locally, so an edited page shows at once.
+ */
+function parseCachePolicy(policyId: unknown, where: string, resources: Resources, compress: boolean): CachePolicy | undefined {
+  if (policyId === undefined || typeof policyId === 'string') return undefined;
+  const getAtt = getAttOf(policyId);
+  const logicalId = getAtt?.attribute === 'Id' ? getAtt.logicalId : refOf(policyId);
+  if (logicalId === undefined || resources[logicalId]?.Type !== 'AWS::CloudFront::CachePolicy') {
+    throw new Error(`${where}: expected a managed policy id or a Ref to an AWS::CloudFront::CachePolicy`);
+  }
+  const at = `${logicalId}.CachePolicyConfig`;
+  const config = obj(resources[logicalId]?.Properties?.CachePolicyConfig, at);
+  checkKeys(config, at, ['MinTTL', 'DefaultTTL', 'MaxTTL', 'ParametersInCacheKeyAndForwardedToOrigin'], ['Name', 'Comment']);
+  const minTtl = seconds(config.MinTTL, `${at}.MinTTL`);
+  const defaultTtl = seconds(config.DefaultTTL, `${at}.DefaultTTL`);
+  const maxTtl = seconds(config.MaxTTL, `${at}.MaxTTL`);
+  // Out of order they contradict each other (CachePolicyConfig in the CloudFront API Reference keeps even its defaults
+  // in this order: DefaultTTL is raised to MinTTL); the edge refuses rather than guess which one wins.
+  if (!(minTtl <= defaultTtl && defaultTtl <= maxTtl)) {
+    throw new Error(`${at}: MinTTL ${minTtl} <= DefaultTTL ${defaultTtl} <= MaxTTL ${maxTtl} does not hold`);
+  }
+  const keyAt = `${at}.ParametersInCacheKeyAndForwardedToOrigin`;
+  const key = obj(config.ParametersInCacheKeyAndForwardedToOrigin, keyAt);
+  checkKeys(key, keyAt, [
+    'CookiesConfig', 'HeadersConfig', 'QueryStringsConfig', 'EnableAcceptEncodingGzip', 'EnableAcceptEncodingBrotli',
+  ]);
+  nothingInKey(key.CookiesConfig, `${keyAt}.CookiesConfig`, 'CookieBehavior', 'Cookies');
+  nothingInKey(key.HeadersConfig, `${keyAt}.HeadersConfig`, 'HeaderBehavior', 'Headers');
+  nothingInKey(key.QueryStringsConfig, `${keyAt}.QueryStringsConfig`, 'QueryStringBehavior', 'QueryStrings');
+  for (const name of ['EnableAcceptEncodingGzip', 'EnableAcceptEncodingBrotli']) {
+    if (key[name] !== undefined && bool(key[name], `${keyAt}.${name}`)) {
+      throw new Error(`${keyAt}.${name}: Accept-Encoding in the cache key (a copy per encoding) not emulated`);
+    }
+  }
+  // With the encoding out of the key CloudFront keeps one copy per path; compressing it for some viewers would need a
+  // second one ("Serve compressed files": Compress comes with EnableAcceptEncodingGzip/Brotli in the cache policy).
+  if (compress) throw new Error(`${where}: Compress with a cache policy that leaves Accept-Encoding out of the key not emulated`);
+  return { minTtl, defaultTtl, maxTtl };
+}
+
+const BEHAVIOUR_KEYS = [
+  'TargetOriginId', 'AllowedMethods', 'Compress', 'ResponseHeadersPolicyId', 'TrustedKeyGroups', 'CachePolicyId',
+];
+// No TLS and no logs locally; CachedMethods is GET and HEAD here whatever it says (the only methods emulated), and the
+// legacy cache settings (ForwardedValues, *TTL) only apply without a CachePolicyId, which then means no local cache.
 const BEHAVIOUR_IGNORED = [
-  'ViewerProtocolPolicy', 'CachedMethods', 'CachePolicyId', 'OriginRequestPolicyId', 'ForwardedValues', 'MinTTL',
-  'DefaultTTL', 'MaxTTL', 'RealtimeLogConfigArn',
+  'ViewerProtocolPolicy', 'CachedMethods', 'OriginRequestPolicyId', 'ForwardedValues', 'MinTTL', 'DefaultTTL',
+  'MaxTTL', 'RealtimeLogConfigArn',
 ];
 
 function parseBehaviour(
@@ -94,14 +237,17 @@ function parseBehaviour(
     throw new Error(`${where}: AllowedMethods ${allowedMethods.join(', ')} not emulated (GET and HEAD only)`);
   }
   const keyGroups = optionalList(behaviour.TrustedKeyGroups, `${where}.TrustedKeyGroups`);
+  const compress = behaviour.Compress === true;
+  const cache = parseCachePolicy(behaviour.CachePolicyId, `${where}.CachePolicyId`, resources, compress);
   return {
     pathPattern: isDefault ? '*' : str(behaviour.PathPattern, `${where}.PathPattern`),
     origin,
     allowedMethods,
-    compress: behaviour.Compress === true,
+    compress,
     responseHeaders: parsePolicy(behaviour.ResponseHeadersPolicyId, `${where}.ResponseHeadersPolicyId`, resources),
     trustedKeyGroups: keyGroups.map((group) => typeof group === 'string'
       ? group : refTo(group, `${where}.TrustedKeyGroups`, resources, 'AWS::CloudFront::KeyGroup')),
+    ...(cache === undefined ? {} : { cache }),
   };
 }
 

@@ -5,7 +5,9 @@
  * serverless config and serves each behaviour's private S3 origin with credentials, as Origin Access Control does.
  * Rules follow the CloudFront Developer Guide; each is cited where it is applied. Like CloudFront, it trusts nothing
  * the viewer says about where the request went: the Host must be one of the distribution's own names, and signed
- * URL/cookie policies are matched against that name, never against the raw header.
+ * URL/cookie policies are matched against that name, never against the raw header. A response headers policy's CORS
+ * settings apply as CloudFront applies them: Access-Control-Allow-Origin only for a request whose Origin the policy
+ * allows, and Vary: Origin on every answer of such a behaviour; preflights are not answered (OPTIONS is not emulated).
  * Behaviours whose cache policy is a template resource are served through an edge cache (cache.ts) kept in the
  * state folder, and the CloudFront API's CreateInvalidation (cloudfront-api.ts, on its own port) empties it.
  * Behaviours with a managed policy are not cached, so an edited page shows at once.

@@ -1,13 +1,13 @@
 /**
- * What the edge answers: the origin's headers with the behaviour's response headers policy over them
- * ("Understanding response headers policies"), compression ("Serving compressed files", ServingCompressedFiles.md),
- * conditional requests (304) and plain error answers (CloudFront Developer Guide).
+ * What the edge answers: the origin's headers with the behaviour's response headers policy over them, its CORS headers
+ * included ("Understanding response headers policies"), compression ("Serving compressed files",
+ * ServingCompressedFiles.md), conditional requests (304) and plain error answers (CloudFront Developer Guide).
  */
 import http from 'node:http';
 import type { Readable, Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { EdgeBehaviour, ResponseHeaders } from './definition';
+import type { CorsRules, EdgeBehaviour, HeaderRule, ResponseHeaders } from './definition';
 import type { ObjectMeta } from './origin';
 
 type Req = http.IncomingMessage;
@@ -62,11 +62,45 @@ function originHeaders(meta: ObjectMeta): Record<string, string> {
   return Object.fromEntries(present);
 }
 
-/** The policy's headers over the origin's, removals first (understanding-response-headers-policies.md). */
-function applyPolicy(headers: Record<string, string>, policy: ResponseHeaders): Record<string, string> {
+/**
+ * The CORS headers of an answer to a request from `origin` (understanding-response-headers-policies.md, CORS headers):
+ * CloudFront adds them "in responses to CORS requests", i.e. requests with an Origin header, and only when that origin
+ * is one the policy allows — Access-Control-Allow-Origin is that origin (or `*`), with Allow-Credentials when set and
+ * Expose-Headers. A request from an origin the policy does not name gets none of them, so its browser withholds the
+ * body. The preflight-only headers (Allow-Methods, Allow-Headers, Max-Age) are not part of a GET or HEAD answer.
+ */
+export function corsHeaders(cors: CorsRules, origin: string | undefined): HeaderRule[] {
+  if (origin === undefined) return [];
+  const anyOrigin = cors.allowOrigins.includes('*');
+  if (!anyOrigin && !cors.allowOrigins.includes(origin.toLowerCase())) return [];
+  const rule = (name: string, value: string): HeaderRule => ({ name, value, override: cors.originOverride });
+  return [
+    rule('access-control-allow-origin', anyOrigin ? '*' : origin),
+    ...(cors.allowCredentials ? [rule('access-control-allow-credentials', 'true')] : []),
+    ...(cors.exposeHeaders.length > 0 ? [rule('access-control-expose-headers', cors.exposeHeaders.join(', '))] : []),
+  ];
+}
+
+/** `value` with `token` added to its comma-separated list, unless it is there already (any letter case). */
+function withToken(value: string | undefined, token: string): string {
+  const tokens = (value ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+  return tokens.some((part) => part.toLowerCase() === token.toLowerCase()) ? tokens.join(', ') : [...tokens, token].join(', ');
+}
+
+/**
+ * The policy's headers over the origin's, removals first (understanding-response-headers-policies.md), then, for a
+ * policy with CORS, the CORS headers this request gets. Such an answer depends on the request's Origin header, so it
+ * carries `Vary: Origin` whatever the request: a browser must not answer a cross-origin fetch from a copy it cached for
+ * a plain download, which has no Access-Control-Allow-Origin (Fetch standard, "CORS protocol and HTTP caches").
+ */
+function applyPolicy(req: Req, headers: Record<string, string>, policy: ResponseHeaders): Record<string, string> {
   const result = { ...headers };
   for (const name of policy.remove) delete result[name];
-  for (const rule of policy.add) if (rule.override || result[rule.name] === undefined) result[rule.name] = rule.value;
+  const cors = policy.cors === undefined ? [] : corsHeaders(policy.cors, req.headers.origin);
+  for (const rule of [...policy.add, ...cors]) {
+    if (rule.override || result[rule.name] === undefined) result[rule.name] = rule.value;
+  }
+  if (policy.cors !== undefined) result.vary = withToken(result.vary, 'Origin');
   return result;
 }
 
@@ -87,7 +121,7 @@ function notModified(req: Req, headers: Record<string, string>): boolean {
 export function sendPlain(req: Req, res: Res, status: number, policy: ResponseHeaders, extra: Record<string, string> = {}) {
   const body = `${status} ${http.STATUS_CODES[status] ?? 'Error'}\n`;
   const headers = { 'content-type': 'text/plain; charset=utf-8', 'content-length': `${body.length}`, ...extra };
-  res.writeHead(status, applyPolicy(headers, policy));
+  res.writeHead(status, applyPolicy(req, headers, policy));
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -110,11 +144,11 @@ export async function sendObject(
     object.body.destroy();
     const kept = ['etag', 'last-modified', 'cache-control', 'vary'].flatMap((name) =>
       headers[name] === undefined ? [] : [[name, headers[name]] as const]);
-    res.writeHead(304, applyPolicy(Object.fromEntries(kept), behaviour.responseHeaders));
+    res.writeHead(304, applyPolicy(req, Object.fromEntries(kept), behaviour.responseHeaders));
     res.end();
     return;
   }
-  res.writeHead(status, applyPolicy(headers, behaviour.responseHeaders));
+  res.writeHead(status, applyPolicy(req, headers, behaviour.responseHeaders));
   if (req.method === 'HEAD') {
     object.body.destroy();
     res.end();
