@@ -253,10 +253,11 @@ export async function publishRelease(input: PublishInput, ports: ReleasePorts): 
 /**
  * Points the channel's latest.json at `version`, which must have been published: its manifest must verify with a
  * trusted key, and its file must be there. The manifest is re-signed with a fresh signedAt and expiresAt (by the
- * current key), and the index records the new latest; nothing else changes. Clients that already installed a newer
- * version keep it (they refuse to go back); the others install this one. Rolling "back" to the current latest simply
- * re-signs it, which renews the channel's signatures before they expire. It also completes a release that stopped after
- * its manifest (the index then gains the missing entry, the channel list the missing channel).
+ * current key), the index records the new latest, and the index and channel list are re-signed with their content
+ * otherwise unchanged; no version's objects change. Clients that already installed a newer version keep it (they
+ * refuse to go back); the others install this one. Rolling "back" to the current latest simply re-signs the channel's
+ * pointers, which renews their signatures before they expire. It also completes a release that stopped after its
+ * manifest (the index then gains the missing entry, the channel list the missing channel).
  */
 export async function rollbackRelease(input: RollbackInput, ports: ReleasePorts): Promise<ReleaseOutcome> {
   const { channel, version } = checkChannelAndVersion(input.channel, input.version);
@@ -299,10 +300,11 @@ export async function rollbackRelease(input: RollbackInput, ports: ReleasePorts)
     const versions = index?.versions.some((other) => other.version === version) ? index.versions : [entry, ...(index?.versions ?? [])];
     return documentBody(await ports.signer.sign(indexDocument(channel, versions, version, ports, days)));
   });
+  // Re-signed with the same channels (plus this one if an interrupted release left it out): its expiry moves on too.
   await updatePointer(releaseKeys.channels(), ports, async (current) => {
     const list = current === undefined ? undefined : await verifiedChannelList(current.body, ports);
-    if (list?.channels.includes(channel)) return undefined;
-    return documentBody(await ports.signer.sign(channelListDocument([...(list?.channels ?? []), channel].sort(), ports, days)));
+    const channels = [...new Set([...(list?.channels ?? []), channel])].sort();
+    return documentBody(await ports.signer.sign(channelListDocument(channels, ports, days)));
   });
   ports.log(`Re-signed ${channel} ${version} (${ports.signer.keyId}, expires ${manifest.expiresAt}); latest was ${previous ?? 'unset'}`);
   return pointLatest(channel, manifest, documentBody(await ports.signer.sign(manifest)), ports);

@@ -276,6 +276,9 @@ describe('publishRelease', () => {
     expect(index.latest).toBe('1.1.0');
     const list = await verifyChannelList(bucket.json('releases/channels.json'), { keys: trusted, now: clock });
     expect(list.channels).toEqual(['beta', 'stable']);
+    // Created with If-None-Match: *, replaced with If-Match on the ETag that was read.
+    const indexWrites = bucket.writes.flatMap((op) => (op.op === 'write' && op.key === 'releases/stable/index.json' ? [op.condition] : []));
+    expect(indexWrites).toEqual([{ ifNoneMatch: '*' }, { ifMatch: expect.stringMatching(/^"\d+"$/) as unknown }]);
   });
 
   it('refuses a version whose manifest exists, before uploading anything, and overwrites nothing', async () => {
@@ -502,7 +505,7 @@ describe('effectivePartSize', () => {
 });
 
 describe('rollbackRelease', () => {
-  it('re-signs an older version with a fresh signedAt and expiry, points latest.json and the index at it, and invalidates latest.json', async () => {
+  it('re-signs an older version with a fresh signedAt and expiry, points latest.json and the index at it, renews the channel list, and invalidates latest.json', async () => {
     // Prepare
     await publish('1.0.0', releaseFile('old'));
     const manifestBefore = bucket.text('releases/stable/1.0.0/manifest.json');
@@ -526,7 +529,9 @@ describe('rollbackRelease', () => {
     const index = await verifyIndex(bucket.json('releases/stable/index.json'), verifyOptions());
     expect(index.latest).toBe('1.0.0');
     expect(index.versions.map((entry) => entry.version)).toEqual(['1.1.0', '1.0.0']);
-    expect(bucket.writes.map((op) => op.key)).toEqual(['releases/stable/index.json', 'releases/stable/latest.json']);
+    expect(bucket.writes.map((op) => op.key)).toEqual(['releases/stable/index.json', 'releases/channels.json', 'releases/stable/latest.json']);
+    const list = await verifyChannelList(bucket.json('releases/channels.json'), { keys: trusted, now: clock });
+    expect(list).toEqual(expect.objectContaining({ channels: ['stable'], signedAt: '2026-03-11T09:30:00.000Z' }));
     expect(bucket.text('releases/stable/1.0.0/manifest.json')).toBe(manifestBefore);
     expect(invalidations).toEqual([['/releases/stable/latest.json']]);
     expect(outcome).toEqual(expect.objectContaining({ latest: '1.0.0', latestWritten: true }));
