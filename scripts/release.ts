@@ -14,7 +14,6 @@ import { NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { importSigningKey, importVerifyKey, signDocument, type ReleaseKey } from '../web/src/releases/manifest';
 import { bucketNames } from './local/cloudformation/buckets';
-import { localPhysicalName } from './local/common/intrinsics';
 import {
   HOST, LOCAL_CREDENTIALS, LOCAL_DISTRIBUTION_ID, LOCAL_REGION, localPorts, localS3ClientConfig, localUrl,
 } from './local/ports';
@@ -141,7 +140,8 @@ async function resolveTarget(config: ServiceConfig, options: Options): Promise<T
     const secrets = new SecretsManagerClient({ ...local, endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? localUrl(ports.secrets) });
     const cloudFront = new CloudFrontClient({ ...local, endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFRONT ?? localUrl(ports.cloudfront) });
     // The name the local stack gives the template's ReleasesBucket (resources/releases.yml).
-    const bucket = bucketNames(config).get('ReleasesBucket') ?? localPhysicalName(config, 'ReleasesBucket');
+    const bucket = bucketNames(config).get('ReleasesBucket');
+    if (bucket === undefined) throw new ReleaseError('not-found', 'resources/*.yml has no ReleasesBucket for the local stack to make.');
     return {
       store: new S3ReleaseStore(s3, bucket),
       secrets,

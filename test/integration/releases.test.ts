@@ -11,21 +11,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  CreateBucketCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { bucketNames } from '../../scripts/local/cloudformation/buckets';
-import { localPhysicalName } from '../../scripts/local/common/intrinsics';
 import { listen, type Listening } from '../../scripts/local/common/http-server';
 import { HOST, LOCAL_DISTRIBUTION_ID } from '../../scripts/local/ports';
 import { LOCAL_RELEASE_KEY_NAME, releasePublicKeyPath } from '../../scripts/local/secrets/keys';
 import { ROOT, loadServiceConfig } from '../../scripts/local/service-config';
 import { importVerifyKey, verifyIndex, verifyManifest, type ReleaseKey } from '../../web/src/releases/manifest';
-import { s3 } from './local';
+import { ports, s3, siteUrl } from './local';
 
 const RELEASE_TIMEOUT_MS = 120_000;
 const CHANNEL = 'it-publish';
@@ -112,14 +109,9 @@ function file(name: string, content: Buffer): string {
 
 beforeAll(async () => {
   const config = await loadServiceConfig('local');
-  bucket = bucketNames(config).get('ReleasesBucket') ?? localPhysicalName(config, 'ReleasesBucket');
-  // TEMPORARY until resources/releases.yml (ReleasesBucket) is in this branch: the local stack then creates the
-  // bucket, and this block goes.
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  }
+  const name = bucketNames(config).get('ReleasesBucket');
+  if (name === undefined) throw new Error('resources/*.yml has no ReleasesBucket');
+  bucket = name;
   cloudFront = await startFakeCloudFront();
   dir = mkdtempSync(path.join(tmpdir(), 'releases-it-'));
   keys = new Map([[LOCAL_RELEASE_KEY_NAME, await importVerifyKey(readFileSync(releasePublicKeyPath('local', LOCAL_RELEASE_KEY_NAME), 'utf8'))]]);
@@ -213,6 +205,26 @@ describe('npm run release -- --stage local', () => {
     expect(index.latest).toBe('1.0.0');
     expect(index.versions.map((entry) => entry.version)).toEqual(['1.1.0', '1.0.0']);
     expect(cloudFront.paths).toEqual([[`/releases/${CHANNEL}/latest.json`]]);
+  }, 2 * RELEASE_TIMEOUT_MS);
+
+  it('shows a rollback through the edge at once: latest.json is cached there until the real local CloudFront API invalidates it', async () => {
+    // Prepare: 1.3.0 goes out and the edge caches its latest.json (a second read is a hit)
+    const url = `${siteUrl}/releases/${CHANNEL}/latest.json`;
+    expect((await release('--version', '1.3.0', '--file', file('app-1.3.0.bin', randomBytes(3000)))).code).toBe(0);
+    await fetch(url).then((response) => response.arrayBuffer());
+    const cached = await fetch(url);
+    expect(cached.headers.get('x-cache')).toBe('Hit from cloudfront');
+    expect((await verifyManifest(await cached.json(), { keys, channel: CHANNEL })).version).toBe('1.3.0');
+
+    // Act: the rollback invalidates through the stack's own CloudFront API
+    const rollback = await releaseWith(`http://${HOST}:${ports.cloudfront}`, '--rollback', '1.0.0');
+
+    // Assess
+    expect(rollback).toEqual(expect.objectContaining({ code: 0 }));
+    const after = await fetch(url);
+    expect(after.headers.get('x-cache')).toBe('Miss from cloudfront');
+    expect(after.headers.get('cache-control')).toBe('public, max-age=60');
+    expect((await verifyManifest(await after.json(), { keys, channel: CHANNEL })).version).toBe('1.0.0');
   }, 2 * RELEASE_TIMEOUT_MS);
 
   it('exits 3 when latest.json is written but its invalidation fails, saying what is done and what to do', async () => {
