@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ConfigError } from '../web/src/config';
 import { ReleaseVerificationError, isChannel } from '../web/src/releases/manifest';
 import { defaultDeps, DownloadError, install, statePath, trustedKeysFromFiles, trustedKeysFromSite } from './releases/client';
@@ -84,6 +83,8 @@ function parseOptions(argv: string[]): Options | 'help' {
 /** The stage's site: the local edge (as `npm start` passes its port down, else LOCAL_PORT_OFFSET's), or SiteUrl. */
 async function stageSite(stage: string, region: string): Promise<string> {
   if (stage === 'local') return `http://${HOST}:${process.env.LOCAL_EDGE_PORT ?? localPorts().edge}`;
+  // Loaded only here: a download from a site needs no AWS SDK (nor its start-up time).
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const config = await loadServiceConfig(stage);
   const stackName = `${config.service}-${stage}`;
   const { Stacks } = await new CloudFormationClient({ region }).send(new DescribeStacksCommand({ StackName: stackName }));
@@ -93,6 +94,12 @@ async function stageSite(stage: string, region: string): Promise<string> {
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** A path as typed relative to here when it is below here, else in full. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
 
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
@@ -117,17 +124,16 @@ async function main(argv: string[]): Promise<void> {
 
   const result = await install({ site, channel: options.channel, dir: options.dir, keys }, deps);
   const { manifest } = result;
-  const shown = path.relative(process.cwd(), result.path) || result.path;
   if (result.status === 'up-to-date') {
-    console.log(`Already installed: ${options.channel} ${manifest.version} (${shown}); nothing to download.`);
+    console.log(`Already installed: ${options.channel} ${manifest.version} (${shown(result.path)}); nothing to download.`);
     return;
   }
   const from = result.previous === undefined ? '' : ` (was ${result.previous})`;
   const resumed = result.resumedFrom > 0 ? `, resumed at byte ${result.resumedFrom}` : '';
   // One stable line; test/integration/downloads.test.ts reads it.
   console.log(
-    `Installed ${options.channel} ${manifest.version}${from}: ${shown}, ${manifest.size} bytes, SHA-256 ${manifest.sha256} ` +
-      `verified, signed by ${manifest.keyId}${resumed}. State: ${path.relative(process.cwd(), statePath(options.dir, options.channel))}`,
+    `Installed ${options.channel} ${manifest.version}${from}: ${shown(result.path)}, ${manifest.size} bytes, SHA-256 ${manifest.sha256} ` +
+      `verified, signed by ${manifest.keyId}${resumed}. State: ${shown(statePath(options.dir, options.channel))}`,
   );
 }
 

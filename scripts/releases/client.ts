@@ -103,7 +103,7 @@ export async function trustedKeysFromFiles(files: readonly string[]): Promise<Ma
  */
 export async function trustedKeysFromSite(site: string, deps: ClientDeps, retry = DEFAULT_RETRY): Promise<Map<string, ReleaseKey>> {
   const url = `${site}/config.json`;
-  const config = parseConfig(await getJson(url, deps, retry));
+  const config = parseConfig(await getJson(url, deps, retry, 'is the site published there? Or pass --public-key <file>'));
   const published = Object.entries(config.releases?.keys ?? {});
   if (published.length === 0) {
     throw new DownloadError('no-keys', `${url} lists no release keys (the site was published without any); pass --public-key <file>`);
@@ -203,8 +203,8 @@ function networkError(error: unknown): RetryableError {
   return new RetryableError(`the connection failed (${detail})`);
 }
 
-/** A small JSON document (config.json, latest.json), with the retries of the file itself. */
-async function getJson(url: string, deps: ClientDeps, retry: RetryPolicy): Promise<unknown> {
+/** A small JSON document (config.json, latest.json), with the retries of the file itself; `missing` explains a 404. */
+async function getJson(url: string, deps: ClientDeps, retry: RetryPolicy, missing?: string): Promise<unknown> {
   return withRetries(`GET ${url}`, deps, retry, async () => {
     let response: Response;
     try {
@@ -218,7 +218,9 @@ async function getJson(url: string, deps: ClientDeps, retry: RetryPolicy): Promi
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new DownloadError('http', `GET ${url}: HTTP ${response.status}`);
+      // Through OAC a key nobody wrote is 404 where CloudFront may list the bucket, else 403.
+      const hint = missing !== undefined && (response.status === 404 || response.status === 403) ? `: ${missing}` : '';
+      throw new DownloadError('http', `GET ${url}: HTTP ${response.status}${hint}`);
     }
     let text: string;
     try {
@@ -441,7 +443,7 @@ export interface InstallOptions {
   /** The site (the distribution), without a trailing slash. */
   site: string;
   channel: string;
-  /** The folder the file and the state file go to; made if missing. */
+  /** The folder the file and the state file go to; made when there is something to download. */
   dir: string;
   keys: ReadonlyMap<string, ReleaseKey>;
   retry?: RetryPolicy;
@@ -455,10 +457,9 @@ export async function install(options: InstallOptions, deps: ClientDeps): Promis
   const { site, channel, dir, keys } = options;
   const retry = options.retry ?? DEFAULT_RETRY;
   if (!isChannel(channel)) throw new DownloadError('usage', `${JSON.stringify(channel)} is not a channel name (a-z, 0-9 and -)`);
-  await mkdir(dir, { recursive: true });
   const installed = await readInstalled(dir, channel);
 
-  const latest = await getJson(`${site}/${releaseKeys.latest(channel)}`, deps, retry);
+  const latest = await getJson(`${site}/${releaseKeys.latest(channel)}`, deps, retry, `nothing is released in channel ${channel} on this site`);
   const manifest = await verifyManifest(latest, {
     keys, channel, now: deps.now(), ...(installed === undefined ? {} : { installedVersion: installed.version }),
   });
@@ -475,6 +476,7 @@ export async function install(options: InstallOptions, deps: ClientDeps): Promis
   }
 
   const url = `${site}/${releaseKeys.file(channel, manifest.version, manifest.file)}`;
+  await mkdir(dir, { recursive: true });
   const fetched = await fetchFile(url, manifest, paths, deps, retry);
   const state: InstalledState = {
     format: STATE_FORMAT, channel, version: manifest.version, file: manifest.file, size: manifest.size,

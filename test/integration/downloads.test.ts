@@ -39,7 +39,7 @@ describe('npm run download through the local edge', () => {
     const bucket = localPhysicalName(await loadServiceConfig('local'), 'ReleasesBucket');
     publisher = new TestPublisher(s3, bucket, await importSigningKey(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), KEY_ID);
     await publisher.release(v1);
-  });
+  }, 30_000);
 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -258,6 +258,15 @@ describe('download client', () => {
     expect(pauses).toEqual([]);
   });
 
+  it('says when a channel has nothing released, and creates no folder for it', async () => {
+    await rm(dir, { recursive: true });
+
+    await expect(run({ channel: 'nightly' })).rejects.toMatchObject({
+      code: 'http', message: `GET ${server.url}/releases/nightly/latest.json: HTTP 404: nothing is released in channel nightly on this site`,
+    });
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('gives up after the attempts the policy allows without progress, keeping the part for a later run', async () => {
     await publish(server, signingKey, manifestFor(FILE, body), body);
     server.misbehave.statuses = [503, 503, 503, 503];
