@@ -43,15 +43,15 @@ class RetryableError extends Error {
 }
 
 export interface RetryPolicy {
-  /** Attempts in a row that may fail without a byte of progress before the client gives up. */
-  attempts: number;
+  /** Retries in a row without a byte of progress before the client gives up (attempts: one more). */
+  retries: number;
   baseMs: number;
   maxMs: number;
   /** A connection that delivers nothing for this long is dropped and retried (a stalled TCP stream never errors). */
   idleTimeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 500, maxMs: 10_000, idleTimeoutMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseMs: 500, maxMs: 10_000, idleTimeoutMs: 30_000 };
 
 /** Restarts from byte 0 that one run accepts (an object that keeps changing under the download is not one to chase). */
 const MAX_RESTARTS = 2;
@@ -187,7 +187,7 @@ async function withRetries<T>(what: string, deps: ClientDeps, retry: RetryPolicy
       return await work();
     } catch (error) {
       if (!(error instanceof RetryableError)) throw error;
-      if (failures > retry.attempts) {
+      if (failures > retry.retries) {
         throw new DownloadError('network', `${what}: gave up after ${failures} attempts (${error.message})`);
       }
       const pause = backoffMs(failures, retry, deps.random());
@@ -417,7 +417,7 @@ async function fetchFile(url: string, manifest: ReleaseManifest, paths: Paths, d
         if (!(error instanceof RetryableError)) throw error;
         const now = (await readPart(paths))?.size ?? 0;
         failures = now > request.offset ? 1 : failures + 1;
-        if (failures > retry.attempts) {
+        if (failures > retry.retries) {
           throw new DownloadError('network', `GET ${url}: gave up after ${failures} attempts without progress (${error.message})`);
         }
         const pause = backoffMs(failures, retry, deps.random());

@@ -23,7 +23,7 @@ function pemPair() {
   };
 }
 
-const RETRY: RetryPolicy = { attempts: 3, baseMs: 100, maxMs: 1000, idleTimeoutMs: 2_000 };
+const RETRY: RetryPolicy = { retries: 3, baseMs: 100, maxMs: 1000, idleTimeoutMs: 2_000 };
 const FILE = 'app-1.0.0.bin';
 const body = randomBytes(256 * 1024 + 17);
 
@@ -109,7 +109,7 @@ describe('download client', () => {
     // Prepare: the first run gives up after the connection drops (no retries).
     await publish(server, signingKey, manifestFor(FILE, body), body);
     server.misbehave.dropAfter = { bytes: 150_000, times: 1 };
-    await expect(run({ retry: { ...RETRY, attempts: 0 } })).rejects.toThrow(DownloadError);
+    await expect(run({ retry: { ...RETRY, retries: 0 } })).rejects.toThrow(DownloadError);
     expect(await listing()).toEqual([`${FILE}.part`, `${FILE}.part.json`]);
     const left = (await readFile(path.join(dir, `${FILE}.part`))).length;
     expect(left).toBeGreaterThan(0);
@@ -187,7 +187,7 @@ describe('download client', () => {
     // Prepare: a part from an interrupted run; then a server that ignores Range.
     await publish(server, signingKey, manifestFor(FILE, body), body);
     server.misbehave.dropAfter = { bytes: 100_000, times: 1 };
-    await expect(run({ retry: { ...RETRY, attempts: 0 } })).rejects.toThrow(DownloadError);
+    await expect(run({ retry: { ...RETRY, retries: 0 } })).rejects.toThrow(DownloadError);
     server.misbehave.ignoreRange = true;
 
     // Act
@@ -203,7 +203,7 @@ describe('download client', () => {
     // Prepare: a part of the object as first uploaded; then the same bytes uploaded again, with a new ETag.
     await publish(server, signingKey, manifestFor(FILE, body), body);
     server.misbehave.dropAfter = { bytes: 100_000, times: 1 };
-    await expect(run({ retry: { ...RETRY, attempts: 0 } })).rejects.toThrow(DownloadError);
+    await expect(run({ retry: { ...RETRY, retries: 0 } })).rejects.toThrow(DownloadError);
     await publish(server, signingKey, manifestFor(FILE, body), body, { etag: '"re-uploaded"' });
 
     // Act
@@ -217,7 +217,7 @@ describe('download client', () => {
   it('restarts when a cache that ignores If-Range answers 206 with another ETag', async () => {
     await publish(server, signingKey, manifestFor(FILE, body), body);
     server.misbehave.dropAfter = { bytes: 100_000, times: 1 };
-    await expect(run({ retry: { ...RETRY, attempts: 0 } })).rejects.toThrow(DownloadError);
+    await expect(run({ retry: { ...RETRY, retries: 0 } })).rejects.toThrow(DownloadError);
     await publish(server, signingKey, manifestFor(FILE, body), body, { etag: '"re-uploaded"' });
     server.misbehave.ignoreIfRange = true;
 
@@ -267,7 +267,7 @@ describe('download client', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('gives up after the attempts the policy allows without progress, keeping the part for a later run', async () => {
+  it('gives up after the retries the policy allows without progress, keeping the part for a later run', async () => {
     await publish(server, signingKey, manifestFor(FILE, body), body);
     server.misbehave.statuses = [503, 503, 503, 503];
 
