@@ -37,6 +37,7 @@ import {
   type PublishPlan,
   type RemoteObject,
 } from './publish/diff';
+import { readReleaseKeys, releaseKeysDir } from './publish/release-keys';
 import { sampleMedia } from './publish/sample-media';
 import { deployedSiteConfig, localSiteConfig, REQUIRED_OUTPUTS, type SiteParams } from './publish/site-config';
 import type { SiteConfig } from '../web/src/config';
@@ -149,6 +150,8 @@ function localPort(name: 'api' | 'cognito' | 'edge'): number {
 async function resolveTarget(options: Options): Promise<Target> {
   // The framework's own view of serverless.yml: the service name, and for `local` the bucket naming rule.
   const config = await loadServiceConfig(options.stage);
+  // The release keys clients trust; none (no folder) means the site offers no downloads.
+  const releaseKeys = await readReleaseKeys(releaseKeysDir(options.stage));
   if (options.stage === 'local') {
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? `http://${HOST}:${localPorts().s3}`;
     const bucket = localPhysicalName(config, 'ContentBucket');
@@ -161,6 +164,7 @@ async function resolveTarget(options: Options): Promise<Target> {
       userPoolClientId: String(param(config, 'userPoolClientId')),
       cognitoLog: path.relative(ROOT, path.join(stateDir, 'logs', 'cognito.log')),
       params: siteParams(config),
+      releaseKeys,
     });
     const premiumBucket = localPhysicalName(config, 'PremiumBucket');
     // The local edge caches only behaviours with a template cache policy (scripts/local/edge/cache.ts); the site's
@@ -186,7 +190,7 @@ async function resolveTarget(options: Options): Promise<Target> {
     description: `s3://${bucket} (stack ${stackName}, distribution ${distributionId})`,
     bucket,
     premiumBucket,
-    siteConfig: deployedSiteConfig({ stage: options.stage, region: options.region, outputs, params: siteParams(config) }),
+    siteConfig: deployedSiteConfig({ stage: options.stage, region: options.region, outputs, params: siteParams(config), releaseKeys }),
     s3: new S3Client({ region: options.region }),
     invalidate: async (paths) => {
       const { Invalidation } = await cloudFront.send(

@@ -26,11 +26,18 @@ function shared(params: SiteParams): Pick<SiteConfig, 'uploads' | 'thumbnails'> 
   };
 }
 
+/** `releases` of config.json: the stage's release public keys (release-keys.ts), or nothing when it has none. */
+function releases(keys: Record<string, string> | undefined): Pick<SiteConfig, 'releases'> {
+  return keys === undefined || Object.keys(keys).length === 0 ? {} : { releases: { keys } };
+}
+
 export function deployedSiteConfig(input: {
   stage: string;
   region: string;
   outputs: ReadonlyMap<string, string>;
   params: SiteParams;
+  /** keyId → SPKI PEM (keys/<stage>/releases/). */
+  releaseKeys?: Record<string, string>;
 }): SiteConfig {
   const missing = REQUIRED_OUTPUTS.filter((name) => !input.outputs.has(name));
   if (missing.length > 0) throw new Error(`the stack lacks the output(s) ${missing.join(', ')}`);
@@ -45,6 +52,7 @@ export function deployedSiteConfig(input: {
     ...shared(input.params),
     // Every deployed stack has the analytics stream (resources/analytics.yml).
     analytics: true,
+    ...releases(input.releaseKeys),
   });
 }
 
@@ -56,6 +64,8 @@ export function localSiteConfig(input: {
   /** Where cognito-local writes the sign-up codes it would have emailed, relative to the repository. */
   cognitoLog: string;
   params: SiteParams;
+  /** keyId → SPKI PEM (keys/local/releases/, made by `npm start`). */
+  releaseKeys?: Record<string, string>;
 }): SiteConfig {
   return parseConfig({
     stage: 'local',
@@ -74,5 +84,6 @@ export function localSiteConfig(input: {
     ...shared(input.params),
     // The local stack runs the stream and its delivery (scripts/local/kinesis/, scripts/local/firehose/).
     analytics: true,
+    ...releases(input.releaseKeys),
   });
 }

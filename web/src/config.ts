@@ -30,6 +30,11 @@ export interface SiteConfig {
   thumbnails: { widths: number[]; format: string };
   /** Whether the stack takes analytics events (POST /events): the pages then send them (analytics.ts). */
   analytics: boolean;
+  /**
+   * The release keys clients trust (keyId → Ed25519 public key, SPKI PEM), from keys/<stage>/releases/. Absent when
+   * the stage has none: the Downloads page then says downloads are unavailable.
+   */
+  releases?: { keys: Record<string, string> };
 }
 
 export class ConfigError extends Error {
@@ -75,6 +80,21 @@ function list<T>(value: unknown, where: string, item: (v: unknown, where: string
   return value.map((v, i) => item(v, `${where}[${i}]`));
 }
 
+// A key id names a file (keys/<stage>/releases/<keyId>.public.pem) and is compared with a manifest's keyId.
+const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const PUBLIC_KEY_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\r?\n?$/;
+
+function releases(value: unknown): { keys: Record<string, string> } {
+  const keys = object(object(value, 'releases').keys, 'releases.keys');
+  const entries = Object.entries(keys);
+  if (entries.length === 0) throw new ConfigError('releases.keys must name at least one key');
+  for (const [keyId, pem] of entries) {
+    if (!KEY_ID.test(keyId)) throw new ConfigError(`releases.keys: ${JSON.stringify(keyId)} is not a key id`);
+    if (typeof pem !== 'string' || !PUBLIC_KEY_PEM.test(pem)) throw new ConfigError(`releases.keys.${keyId} must be a public key PEM`);
+  }
+  return { keys: Object.fromEntries(entries) as Record<string, string> };
+}
+
 /** Checks a parsed config.json; throws ConfigError naming the first field that is wrong. */
 export function parseConfig(raw: unknown): SiteConfig {
   const config = object(raw, 'config');
@@ -107,5 +127,7 @@ export function parseConfig(raw: unknown): SiteConfig {
     },
     // Absent in a config.json written before the analytics existed: no events are sent.
     analytics: config.analytics === undefined ? false : flag(config.analytics, 'analytics'),
+    // Absent where the stage has no release keys.
+    ...(config.releases === undefined ? {} : { releases: releases(config.releases) }),
   };
 }

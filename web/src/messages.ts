@@ -70,6 +70,31 @@ export function describeApiError(error: ApiError, topic: Topic, limits: { maxUpl
 }
 
 /**
+ * Why a release document (channels.json, a channel's index.json) is not shown. The codes are ReleaseVerificationError's
+ * (releases/manifest.ts), read by name so that every page need not bundle the verifier; a number is an HTTP status,
+ * NETWORK_ERROR_STATUS a request that got no answer.
+ */
+export function describeReleaseError(error: unknown, what: string): string {
+  const code = error instanceof Error && error.name === 'ReleaseVerificationError' ? (error as Error & { code?: unknown }).code : undefined;
+  const status = error instanceof ApiError ? error.status : undefined;
+  if (status === NETWORK_ERROR_STATUS) return `We couldn't load ${what}. Check your connection and try again.`;
+  if (status !== undefined) return `${capitalise(what)} could not be loaded (HTTP ${status}). ${TRY_AGAIN}`;
+  switch (code) {
+    case 'unknown-key':
+    case 'bad-signature':
+      return `${capitalise(what)} failed its signature check: it was not signed with a release key this site publishes, so nothing from it is shown.`;
+    case 'expired':
+      return `${capitalise(what)} has expired (its signature is too old to be trusted), so nothing from it is shown. The maintainers need to publish it again.`;
+    case 'not-yet-valid':
+      return `${capitalise(what)} is signed with a date in the future; check your computer's clock.`;
+    default:
+      return `${capitalise(what)} could not be read, so nothing from it is shown.`;
+  }
+}
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
  * Cognito's (and Amplify's own validation) errors by name. Unknown users read like wrong passwords, as the user
  * pool's PreventUserExistenceErrors does: the message must not tell who has an account.
  */

@@ -64,3 +64,23 @@ describe('localSiteConfig (config.json of the local stack)', () => {
     expect(config.analytics).toBe(true);
   });
 });
+
+describe('config.json: the release keys', () => {
+  const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n';
+  const local = (releaseKeys?: Record<string, string>) => localSiteConfig({
+    host: '127.0.0.1', ports: { api: 3100, cognito: 9329, edge: 8180 }, userPoolId: 'local_serverlessBlog',
+    userPoolClientId: 'serverlessblogwebclient01', cognitoLog: 'cognito.log', params, ...(releaseKeys ? { releaseKeys } : {}),
+  });
+
+  it('publishes the stage\'s release public keys by id, on AWS and locally', () => {
+    const outputs = new Map([['HttpApiUrl', 'https://a.example'], ['UserPoolId', 'p'], ['UserPoolClientId', 'c'], ['SiteUrl', 'https://d.example']]);
+    expect(deployedSiteConfig({ stage: 'prod', region: 'eu-west-1', outputs, params, releaseKeys: { 'release-1': pem } }).releases)
+      .toEqual({ keys: { 'release-1': pem } });
+    expect(local({ 'release-1': pem, 'release-2': pem }).releases).toEqual({ keys: { 'release-1': pem, 'release-2': pem } });
+  });
+
+  it('has no releases when the stage has no release keys (the Downloads page says downloads are unavailable)', () => {
+    expect(local()).not.toHaveProperty('releases');
+    expect(local({})).not.toHaveProperty('releases');
+  });
+});

@@ -38,3 +38,25 @@ describe('parseConfig', () => {
     expect(() => parseConfig(raw)).toThrow(message);
   });
 });
+
+describe('parseConfig: the release keys', () => {
+  const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n';
+
+  it('keeps the keys by id, and has none when config.json has none (no downloads)', () => {
+    expect(parseConfig({ ...valid, releases: { keys: { 'release-1': pem, 'release-2': pem } } }).releases).toEqual({
+      keys: { 'release-1': pem, 'release-2': pem },
+    });
+    expect(parseConfig(valid)).not.toHaveProperty('releases');
+  });
+
+  it.each([
+    ['releases that is not an object', 'yes', 'releases must be an object'],
+    ['no keys', {}, 'releases.keys must be an object'],
+    ['an empty key list', { keys: {} }, 'releases.keys must name at least one key'],
+    ['a key id that is no file name', { keys: { '../x': pem } }, 'releases.keys: "../x" is not a key id'],
+    ['a private key', { keys: { 'release-1': pem.replace(/PUBLIC/g, 'PRIVATE') } }, 'releases.keys.release-1 must be a public key PEM'],
+    ['a key that is not a string', { keys: { 'release-1': 42 } }, 'releases.keys.release-1 must be a public key PEM'],
+  ])('refuses %s, naming the field', (_, releases, message) => {
+    expect(() => parseConfig({ ...valid, releases })).toThrow(message);
+  });
+});

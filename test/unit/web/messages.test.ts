@@ -1,4 +1,5 @@
-import { ApiError, describeApiError, describeAuthError, formatBytes } from '../../../web/src/messages';
+import { ApiError, describeApiError, describeAuthError, describeReleaseError, formatBytes } from '../../../web/src/messages';
+import { ReleaseVerificationError } from '../../../web/src/releases/manifest';
 
 const named = (name: string, message = 'from Cognito') => Object.assign(new Error(message), { name });
 
@@ -75,5 +76,18 @@ describe('formatBytes', () => {
     [21 * 1024 * 1024 + 300_000, '21.3 MB'],
   ])('%i bytes is %s', (bytes, expected) => {
     expect(formatBytes(bytes)).toBe(expected);
+  });
+});
+
+describe('describeReleaseError', () => {
+  it.each([
+    [new ReleaseVerificationError('bad-signature', 'raw'), 'The list of stable versions failed its signature check: it was not signed with a release key this site publishes, so nothing from it is shown.'],
+    [new ReleaseVerificationError('unknown-key', 'raw'), 'The list of stable versions failed its signature check: it was not signed with a release key this site publishes, so nothing from it is shown.'],
+    [new ReleaseVerificationError('expired', 'raw'), 'The list of stable versions has expired (its signature is too old to be trusted), so nothing from it is shown. The maintainers need to publish it again.'],
+    [new ReleaseVerificationError('malformed', 'raw'), 'The list of stable versions could not be read, so nothing from it is shown.'],
+    [new ApiError(503, 'release_document', 'raw'), 'The list of stable versions could not be loaded (HTTP 503). Please try again in a moment.'],
+    [new ApiError(0, 'network', 'raw'), "We couldn't load the list of stable versions. Check your connection and try again."],
+  ])('%p reads as a sentence that says nothing is shown from it', (error, expected) => {
+    expect(describeReleaseError(error, 'the list of stable versions')).toBe(expected);
   });
 });
