@@ -10,7 +10,6 @@ import type { Browser, Page } from 'playwright-core';
 import { localPhysicalName } from '../../scripts/local/common/intrinsics';
 import { loadServiceConfig, ROOT } from '../../scripts/local/service-config';
 import { formatBytes } from '../../web/src/messages';
-import { importSigningKey } from '../../web/src/releases/manifest';
 import { s3, siteUrl } from '../integration/local';
 import { ensureLocalReleaseKey, LOCAL_RELEASE_KEY_ID } from '../support/release-keys';
 import { TestPublisher } from '../support/releases';
@@ -31,8 +30,7 @@ describe('the Downloads page in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // The key global-setup made (or `npm start` had made) before the site was published with its public half.
-    const key = await importSigningKey(ensureLocalReleaseKey());
-    const publisher = new TestPublisher(s3, localPhysicalName(await loadServiceConfig('local'), 'ReleasesBucket'), key, LOCAL_RELEASE_KEY_ID);
+    const publisher = await TestPublisher.create(s3, localPhysicalName(await loadServiceConfig('local'), 'ReleasesBucket'), ensureLocalReleaseKey(), LOCAL_RELEASE_KEY_ID);
     await publisher.release(older);
     await publisher.release(latest);
     browser = await launchChromium();

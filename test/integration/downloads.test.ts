@@ -2,22 +2,25 @@
  * `npm run download` through the real local edge (the distribution's `/releases/*` behaviour in front of the
  * ReleasesBucket of the stack global-setup started): a release put in the bucket as the publisher lays it out is
  * installed byte for byte and verified; a partial download resumes with a Range request through the edge; a tampered
- * object is refused and leaves the folder as it was. The keys are made here and given with --public-key; the site is
+ * object is refused and leaves the folder as it was. The release key is the local stack's, given with --public-key; the site is
  * the stage's default (the local edge on LOCAL_PORT_OFFSET).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { localPhysicalName } from '../../scripts/local/common/intrinsics';
 import { loadServiceConfig } from '../../scripts/local/service-config';
 import { statePath } from '../../scripts/releases/client';
-import { importSigningKey, releaseKeys } from '../../web/src/releases/manifest';
+import { releasePublicKeyPath } from '../../scripts/local/secrets/keys';
+import { releaseKeys } from '../../web/src/releases/manifest';
+import { ensureLocalReleaseKey, LOCAL_RELEASE_KEY_ID } from '../support/release-keys';
 import { TestPublisher } from '../support/releases';
 import { runScript } from '../support/scripts';
 import { s3, siteUrl } from './local';
 
-const KEY_ID = 'release-it';
+// The stack's own release key: the releases bucket's channel list is shared by every test, and is signed with it.
+const KEY_ID = LOCAL_RELEASE_KEY_ID;
 // A run-unique channel: the stack's bucket is shared by every test file of the run.
 const CHANNEL = `it-${Date.now().toString(36)}`;
 const download = (...args: string[]) => runScript('scripts/download.ts', '--channel', CHANNEL, ...args);
@@ -32,12 +35,10 @@ describe('npm run download through the local edge', () => {
   const v1 = { channel: CHANNEL, version: '1.0.0', file: 'blog-tools-1.0.0.tar.gz', body: randomBytes(3 * 1024 * 1024 + 5) };
 
   beforeAll(async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     dir = await mkdtemp(path.join(os.tmpdir(), 'downloads-it-'));
-    keyFile = path.join(dir, `${KEY_ID}.public.pem`);
-    await writeFile(keyFile, publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    keyFile = releasePublicKeyPath('local', KEY_ID);
     const bucket = localPhysicalName(await loadServiceConfig('local'), 'ReleasesBucket');
-    publisher = new TestPublisher(s3, bucket, await importSigningKey(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), KEY_ID);
+    publisher = await TestPublisher.create(s3, bucket, ensureLocalReleaseKey(KEY_ID), KEY_ID);
     await publisher.release(v1);
   }, 30_000);
 

@@ -1,13 +1,18 @@
 /**
- * Releases put straight into the ReleasesBucket, laid out as the publisher lays them out (web/src/releases/
- * manifest.ts `releaseKeys`, in its order: file → manifest → index → channels → latest.json, with its Cache-Control),
- * for the tests of what a client does with them. `stored` puts other bytes under the file's key than the manifest
- * describes: a tampered object.
+ * Releases published by the release command's own core (scripts/releases/publish.ts, what `npm run release` runs)
+ * into the stack's ReleasesBucket, for the tests of what a client does with them: what the client accepts is what the
+ * publisher writes. `stored` then puts other bytes under the file's key than the manifest describes — a tampered
+ * object, as someone with write access to the bucket (not the release key) could leave it.
  */
+import { createPublicKey } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { publishRelease, type ReleasePorts } from '../../scripts/releases/publish';
+import { S3ReleaseStore } from '../../scripts/releases/s3-store';
 import {
-  CACHE_CONTROL, releaseKeys, signDocument, type ChannelList, type IndexEntry, type ReleaseIndex, type ReleaseKey, type ReleaseManifest,
+  CACHE_CONTROL, importSigningKey, importVerifyKey, releaseKeys, signDocument, type ReleaseManifest,
 } from '../../web/src/releases/manifest';
 
 export interface TestRelease {
@@ -19,39 +24,43 @@ export interface TestRelease {
 }
 
 export class TestPublisher {
-  private readonly indexes = new Map<string, IndexEntry[]>();
-
-  constructor(
+  private constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly key: ReleaseKey,
-    private readonly keyId: string,
+    private readonly ports: ReleasePorts,
   ) {}
 
-  private validity() {
-    const now = Date.now();
-    return { format: 1 as const, signedAt: new Date(now - 60_000).toISOString(), expiresAt: new Date(now + 86_400_000).toISOString(), keyId: this.keyId };
-  }
-
-  private async put(key: string, body: Buffer | string, cacheControl: string, contentType = 'application/json'): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, CacheControl: cacheControl, ContentType: contentType }));
+  /** A publisher signing with `privatePem` as `keyId`; the documents already in the bucket must verify with it. */
+  static async create(s3: S3Client, bucket: string, privatePem: string, keyId: string): Promise<TestPublisher> {
+    const key = await importSigningKey(privatePem);
+    const publicPem = createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
+    return new TestPublisher(s3, bucket, {
+      store: new S3ReleaseStore(s3, bucket),
+      signer: { keyId, sign: (document) => signDocument(document, key) },
+      trustedKeys: new Map([[keyId, await importVerifyKey(publicPem)]]),
+      // The tests read channels nothing has fetched yet, so the edge holds no latest.json to invalidate.
+      invalidate: () => Promise.resolve('not-needed'),
+      now: () => new Date(),
+      log: () => undefined,
+    });
   }
 
   async release(release: TestRelease): Promise<ReleaseManifest> {
-    const { channel, version, file, body } = release;
-    const releasedAt = new Date().toISOString();
-    const entry: IndexEntry = { version, file, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), releasedAt };
-    const manifest: ReleaseManifest = { ...this.validity(), channel, ...entry };
-    const signedManifest = JSON.stringify(await signDocument(manifest, this.key));
-    await this.put(releaseKeys.file(channel, version, file), release.stored ?? body, CACHE_CONTROL.immutable, 'application/octet-stream');
-    await this.put(releaseKeys.manifest(channel, version), signedManifest, CACHE_CONTROL.immutable);
-    const versions = [entry, ...(this.indexes.get(channel) ?? [])];
-    this.indexes.set(channel, versions);
-    const index: ReleaseIndex = { ...this.validity(), kind: 'index', channel, versions, latest: version };
-    await this.put(releaseKeys.index(channel), JSON.stringify(await signDocument(index, this.key)), CACHE_CONTROL.pointer);
-    const list: ChannelList = { ...this.validity(), kind: 'channels', channels: [...this.indexes.keys()].sort() };
-    await this.put(releaseKeys.channels(), JSON.stringify(await signDocument(list, this.key)), CACHE_CONTROL.pointer);
-    await this.put(releaseKeys.latest(channel), signedManifest, CACHE_CONTROL.pointer);
-    return manifest;
+    const { channel, version, file, body, stored } = release;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'release-'));
+    try {
+      const filePath = path.join(dir, file);
+      await writeFile(filePath, body);
+      const { manifest } = await publishRelease({ channel, version, filePath, manifestDays: 1 }, this.ports);
+      if (stored) {
+        await this.s3.send(new PutObjectCommand({
+          Bucket: this.bucket, Key: releaseKeys.file(channel, version, file), Body: stored,
+          CacheControl: CACHE_CONTROL.immutable, ContentType: 'application/octet-stream',
+        }));
+      }
+      return manifest;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 }
