@@ -21,6 +21,8 @@ import { LOCAL_RELEASE_KEY_NAME, isReleaseKeyName, releaseKeySecretName } from '
 import { loadServiceConfig, param, ROOT, type ServiceConfig } from './local/service-config';
 import { progressReporter } from './releases/progress';
 import {
+  checkChannelAndVersion,
+  checkFileName,
   DEFAULT_MANIFEST_DAYS,
   DEFAULT_PART_SIZE,
   DEFAULT_QUEUE_SIZE,
@@ -108,6 +110,13 @@ function parseOptions(argv: string[]): Options | 'help' {
   } else {
     if (!values.version || !values.file) throw new UsageError('--version and --file are required (or --rollback <version>)');
     action = { kind: 'publish', version: values.version, file: path.resolve(values.file) };
+  }
+  // Refused before any endpoint is asked for a key or a bucket: a name that can never be published is a usage error.
+  try {
+    checkChannelAndVersion(values.channel, action.version);
+    if (action.kind === 'publish') checkFileName(path.basename(action.file));
+  } catch (error) {
+    throw error instanceof ReleaseError ? new UsageError(error.message) : error;
   }
   return {
     stage: values.stage,

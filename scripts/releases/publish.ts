@@ -174,10 +174,7 @@ const JSON_POINTER: ObjectHeaders = { contentType: 'application/json', cacheCont
 export async function publishRelease(input: PublishInput, ports: ReleasePorts): Promise<ReleaseOutcome> {
   const { channel, version } = checkChannelAndVersion(input.channel, input.version);
   const days = checkDays(input.manifestDays);
-  const file = path.basename(input.filePath);
-  if (!isFileName(file)) {
-    throw new ReleaseError('invalid-input', `${file}: a release file name is letters, digits, '.', '_' and '-' (at most 200), starting with a letter or digit`);
-  }
+  const file = checkFileName(path.basename(input.filePath));
   const info = await stat(input.filePath).catch(() => undefined);
   if (!info?.isFile()) throw new ReleaseError('invalid-input', `${input.filePath} is not a file`);
   if (info.size === 0) throw new ReleaseError('invalid-input', `${input.filePath} is empty`);
@@ -488,7 +485,7 @@ function versionExists(channel: string, version: string, store: ReleaseStore, wh
 // ---------------------------------------------------------------------------------------------------------------
 // Input checks
 
-function checkChannelAndVersion(channel: string, version: string): { channel: string; version: string } {
+export function checkChannelAndVersion(channel: string, version: string): { channel: string; version: string } {
   if (!isChannel(channel)) {
     throw new ReleaseError('invalid-input', `${channel}: a channel is a-z, 0-9 and '-', at most 40, starting with a letter or digit`);
   }
@@ -499,6 +496,13 @@ function checkChannelAndVersion(channel: string, version: string): { channel: st
     throw new ReleaseError('invalid-input', `${version} is not a semantic version (semver.org; e.g. 1.4.0 or 2.0.0-beta.1, no leading v)`);
   }
   return { channel, version };
+}
+
+export function checkFileName(file: string): string {
+  if (!isFileName(file)) {
+    throw new ReleaseError('invalid-input', `${file}: a release file name is letters, digits, '.', '_' and '-' (at most 200), starting with a letter or digit`);
+  }
+  return file;
 }
 
 function checkDays(days: number): number {
