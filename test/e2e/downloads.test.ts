@@ -19,6 +19,8 @@ import { watchConsole } from './console';
 const ARTIFACTS = path.join(ROOT, 'test-results', 'e2e');
 const CHANNEL = `e2e-${Date.now().toString(36)}`;
 const log: string[] = [];
+// A page load, its verification and a download take seconds on a loaded machine; the waits inside set the real limits.
+jest.setTimeout(60_000);
 
 describe('the Downloads page in a real browser', () => {
   let browser: Browser;
