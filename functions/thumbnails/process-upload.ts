@@ -2,6 +2,7 @@
  * The use case: one uploaded object → thumbnails in the thumbnails bucket → one event. Plain values and ports, so it
  * is tested without AWS; the handler gives it the S3/SNS adapters.
  */
+import { parseUploadKey, thumbnailsPrefix } from '../lib/photo-keys';
 import { RejectedInput, renderThumbnails, type Thumbnail, type ThumbnailOptions } from './thumbnails';
 
 export interface UploadSource {
@@ -65,12 +66,6 @@ export interface Ports {
 /** Thumbnails never change under a key (a new upload gets a new uuid), so caches may keep them for a year. */
 export const THUMBNAIL_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/**
- * `uploads/<owner sub>/<name>`: the upload-url function hands out `<uuid>.<ext>` names, but an operator may copy in
- * any name (spaces, unicode); its stem becomes the thumbnails' folder.
- */
-const UPLOAD_KEY = /^uploads\/([A-Za-z0-9-]{1,128})\/([^/]+?)(?:\.[A-Za-z0-9]{1,5})?$/u;
-
 /** S3 event keys are URL-encoded with `+` for spaces (S3 event message structure, "object key"). */
 export function decodeS3Key(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
@@ -78,7 +73,7 @@ export function decodeS3Key(encoded: string): string {
 
 /** `thumbnails/<owner>/<uuid>/w<width>.<format>` — stable, so a front end can build the URLs it needs. */
 export function thumbnailKey(owner: string, id: string, width: number, format: string): string {
-  return `thumbnails/${owner}/${id}/w${width}.${format}`;
+  return `${thumbnailsPrefix(owner, id)}w${width}.${format}`;
 }
 
 export async function processUpload(
@@ -86,9 +81,10 @@ export async function processUpload(
   options: ProcessOptions,
   ports: Ports,
 ): Promise<ThumbnailEvent> {
-  const match = UPLOAD_KEY.exec(source.key);
-  const owner = match?.[1];
-  const id = match?.[2];
+  // The key scheme (functions/lib/photo-keys.ts) is shared with the photos consumer, which checks events against it.
+  const parsed = parseUploadKey(source.key);
+  const owner = parsed?.owner;
+  const id = parsed?.id;
   const reject = async (error: RejectedInput): Promise<ThumbnailsFailed> => {
     const event: ThumbnailsFailed = { type: 'thumbnails.failed', source, owner, reason: error.reason, message: error.message };
     await ports.events.publish(event);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { loadServiceConfig, ROOT } from '../../scripts/local/service-config';
@@ -20,6 +20,7 @@ jest.setTimeout(300_000);
 
 const USERS_TABLE = 'serverless-blog-local-users-table';
 const SUBSCRIBERS_TABLE = 'serverless-blog-local-subscribers-table';
+const PHOTOS_TABLE = 'serverless-blog-local-photos-table';
 const PREMIUM_BUCKET = 'serverless-blog-local-premium-bucket';
 const UPLOADS_BUCKET = 'serverless-blog-local-uploads-bucket';
 const THUMBNAILS_BUCKET = 'serverless-blog-local-thumbnails-bucket';
@@ -285,6 +286,40 @@ describe('sls invoke local with the samples of events/', () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: THUMBNAILS_BUCKET, Key: `${folder}w${width}.webp` }));
       expect(head.ContentType).toBe('image/webp');
     }
+  });
+
+  it('photos: the SQS sample acknowledges both events while the photos do not exist, then records ready and failed', async () => {
+    // Prepare: the sample's two photos, of the writer
+    const photos = ['5f1c2d3e-0000-4000-8000-000000000001', '5f1c2d3e-0000-4000-8000-000000000002'];
+    const key = (photoId: string) => ({ owner: { S: WRITER }, photoId: { S: photoId } });
+
+    // Act / Assess: unknown photos, acknowledged, nothing written
+    const before = await invoke('photos', { path: 'events/sqs/thumbnails-events.json' });
+    expect(before.code).toBe(0);
+    expect(before.result).toEqual({ batchItemFailures: [] });
+    expect(before.logs.filter((line) => String(line.message).startsWith('no such photo'))).toHaveLength(2);
+    for (const photoId of photos) expect((await dynamodb.send(new GetItemCommand({ TableName: PHOTOS_TABLE, Key: key(photoId) }))).Item).toBeUndefined();
+
+    // Act: with the pending items POST /uploads would have written
+    for (const photoId of photos) {
+      await dynamodb.send(
+        new PutItemCommand({ TableName: PHOTOS_TABLE, Item: { ...key(photoId), status: { S: 'pending' }, createdAt: { S: '2026-12-01T10:00:00.000Z' } } }),
+      );
+    }
+    const after = await invoke('photos', { path: 'events/sqs/thumbnails-events.json' });
+
+    // Assess
+    expect(after.result).toEqual({ batchItemFailures: [] });
+    const items = await Promise.all(
+      photos.map(async (photoId): Promise<Record<string, unknown>> => {
+        const { Item } = await dynamodb.send(new GetItemCommand({ TableName: PHOTOS_TABLE, Key: key(photoId) }));
+        return unmarshall(Item ?? {});
+      }),
+    );
+    expect(items.map((item) => [item.status, item.reason, (item.thumbnails as unknown[] | undefined)?.length])).toEqual([
+      ['ready', undefined, 3],
+      ['failed', 'unsupported_format', undefined],
+    ]);
   });
 
   it('getReport: GET /reports/{name} answers 404 report_not_built before the first rebuild, then the stored report', async () => {

@@ -1,9 +1,12 @@
 /**
  * The photo flow on the local stack, as a signed-in user and a subscriber see it: POST /uploads → presigned POST from
- * the browser → S3 event → thumbnails function → thumbnails through the edge, and an event on the SQS queue.
+ * the browser → S3 event → thumbnails function → thumbnails through the edge, and an event on the topic. The events
+ * are read from a queue of the test's own, subscribed to the topic as ThumbnailsEventsQueue is (raw delivery): that
+ * queue is the photos function's, whose poller takes its messages (test/integration/photos.test.ts).
  */
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS } from '../../scripts/local/ports';
 import { createUser, type TestUser } from './cognito';
@@ -11,6 +14,7 @@ import { apiUrl, ports, s3, siteUrl } from './local';
 
 const THUMBNAILS_BUCKET = 'serverless-blog-local-thumbnails-bucket';
 const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS, endpoint: `http://${HOST}:${ports.messaging}` });
+const sns = new SNSClient({ region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS, endpoint: `http://${HOST}:${ports.messaging}` });
 
 interface UploadUrl {
   key: string;
@@ -68,13 +72,25 @@ interface ReadyEvent {
   reason?: string;
   outputs: { key: string; url: string; width: number; height: number; bytes: number }[];
 }
-const EVENTS_QUEUE = 'serverless-blog-local-thumbnails-events-queue';
+const THUMBNAILS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:serverless-blog-local-thumbnails-topic';
+const EVENTS_QUEUE = `thumbnails-test-events-${process.pid}`;
 
 describe('photo upload → thumbnails', () => {
   let user: TestUser;
+  let subscription: string | undefined;
   beforeAll(async () => {
     user = await createUser();
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: EVENTS_QUEUE }));
+    const queueArn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${EVENTS_QUEUE}`;
+    expect(QueueUrl).toBeDefined();
+    ({ SubscriptionArn: subscription } = await sns.send(
+      new SubscribeCommand({ TopicArn: THUMBNAILS_TOPIC, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }),
+    ));
   }, 30_000);
+  afterAll(async () => {
+    if (subscription) await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: await queueUrl(EVENTS_QUEUE) }));
+  });
 
   it('turns an uploaded photo into thumbnails served by the edge, and announces them on the queue', async () => {
     // Prepare: a 2000×1500 photo
@@ -232,4 +248,7 @@ describe('photo upload → thumbnails', () => {
   }, 60_000);
 });
 
-afterAll(() => sqs.destroy());
+afterAll(() => {
+  sqs.destroy();
+  sns.destroy();
+});

@@ -1,0 +1,10 @@
+import { dynamoDb } from '../lib/clients/dynamodb';
+import { photosBatchHandler } from './batch';
+import { config } from './config';
+import { DynamoDbPhotoStore } from './store';
+
+/** ThumbnailsEventsQueue (thumbnails.ready / thumbnails.failed) → each photo's status in PhotosTable. */
+export const handler = photosBatchHandler({
+  store: new DynamoDbPhotoStore(dynamoDb(), config.photosTable),
+  now: () => new Date(),
+});
