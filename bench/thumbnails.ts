@@ -5,6 +5,9 @@
  * separate pipelines; and GetObject alone, the transfer the handler cannot avoid. Each scenario runs in its own
  * process so that its peak RSS is its own, and the scenarios take turns over several rounds so that a slow spell of
  * this shared machine falls on all of them alike.
+ * Then a 12 MP HEIC (test/fixtures/heic/photo-12mp.heic; issue #15), beside a JPEG of the same picture: the bare
+ * pipeline, end to end, and the WebAssembly decode alone (sharp cannot decode HEVC, so the clone()/separate pipelines
+ * do not apply).
  * Targets (issue #3): end to end ≤ 1.10× the bare pipeline; peak RSS ≤ 320 MB at 24 MP.
  */
 import { execFile } from 'node:child_process';
@@ -16,6 +19,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import sharp from 'sharp';
 import type { BenchTable } from './run';
 import { S3ThumbnailSink, S3UploadSource } from '../functions/thumbnails/adapters';
+import { decodeHeic } from '../functions/thumbnails/heic';
 import { processUpload, type ProcessOptions } from '../functions/thumbnails/process-upload';
 import { renderThumbnails } from '../functions/thumbnails/thumbnails';
 import { HOST, localS3ClientConfig } from '../scripts/local/ports';
@@ -36,7 +40,7 @@ const OPTIONS: ProcessOptions = {
 const BUCKET = 'bench-uploads';
 const OWNER = '0b5c9a1e-7f1d-4c6e-9a51-3c2f0e8d4b11';
 
-type Scenario = 'bare' | 'clone-undecoded' | 'separate' | 'end-to-end' | 'get';
+type Scenario = 'bare' | 'clone-undecoded' | 'separate' | 'end-to-end' | 'get' | 'heic-decode';
 interface Result {
   times: number[];
   peakRssMb: number;
@@ -79,6 +83,7 @@ async function child(scenario: Scenario, file: string, endpoint: string): Promis
         events: { publish: async () => undefined }, // SNS is one small request; not part of this measurement
       }),
     get: () => new S3UploadSource(s3, BUCKET).read(key),
+    'heic-decode': () => decodeHeic(bytes),
   };
   await once[scenario]();
   const times: number[] = [];
@@ -100,13 +105,40 @@ async function runChild(scenario: Scenario, file: string, endpoint: string): Pro
   return JSON.parse(stdout) as Result;
 }
 
-const SCENARIOS: readonly [Scenario, string][] = [
-  ['bare', 'bare pipeline (the handler\'s: decode once, raw + clone)'],
-  ['clone-undecoded', 'clone() of the undecoded input'],
-  ['separate', 'three separate pipelines'],
-  ['end-to-end', 'handler end to end (local S3)'],
-  ['get', 'GetObject alone (the transfer)'],
-];
+const SCENARIOS: Readonly<Record<Scenario, string>> = {
+  bare: 'bare pipeline (the handler\'s: decode once, raw + clone)',
+  'clone-undecoded': 'clone() of the undecoded input',
+  separate: 'three separate pipelines',
+  'end-to-end': 'handler end to end (local S3)',
+  get: 'GetObject alone (the transfer)',
+  'heic-decode': 'HEIC decode alone (WebAssembly libheif)',
+};
+const JPEG_SCENARIOS: readonly Scenario[] = ['bare', 'clone-undecoded', 'separate', 'end-to-end', 'get'];
+const HEIC_SCENARIOS: readonly Scenario[] = ['bare', 'end-to-end', 'heic-decode'];
+const HEIC_FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'heic', 'photo-12mp.heic');
+
+interface BenchImage {
+  label: string;
+  file: string;
+  bytes: Buffer;
+  scenarios: readonly Scenario[];
+}
+
+/** The images, written to `dir`: the JPEGs, then the HEIC fixture and a JPEG of the very same pixels. */
+async function images(dir: string): Promise<BenchImage[]> {
+  const list: BenchImage[] = [];
+  for (const [label, width, height] of [['12 MP', 4000, 3000], ['24 MP', 6000, 4000]] as const) {
+    list.push({ label, file: path.join(dir, `${width}x${height}.jpg`), bytes: await photo(width, height), scenarios: JPEG_SCENARIOS });
+  }
+  const heic = readFileSync(HEIC_FIXTURE);
+  const decoded = await decodeHeic(heic);
+  const samePicture = await sharp(decoded.input, decoded.raw ? { raw: decoded.raw } : {}).jpeg({ quality: 90 }).toBuffer();
+  list.push(
+    { label: '12 MP HEIC', file: path.join(dir, 'photo-12mp.heic'), bytes: heic, scenarios: HEIC_SCENARIOS },
+    { label: '12 MP JPEG, same picture', file: path.join(dir, 'photo-12mp.jpg'), bytes: samePicture, scenarios: ['bare', 'end-to-end'] },
+  );
+  return list;
+}
 
 export async function thumbnailsBench(): Promise<BenchTable> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-thumbnails-'));
@@ -116,15 +148,13 @@ export async function thumbnailsBench(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
   try {
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    for (const [label, width, height] of [['12 MP', 4000, 3000], ['24 MP', 6000, 4000]] as const) {
-      const bytes = await photo(width, height);
-      const file = path.join(dir, `${width}x${height}.jpg`);
+    for (const { label, file, bytes, scenarios } of await images(dir)) {
       writeFileSync(file, bytes);
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${OWNER}/${path.basename(file)}`, Body: bytes }));
       // Sequential, not parallel: the scenarios would compete for the same cores. Round after round, each in turn.
-      const results = new Map<Scenario, Result>(SCENARIOS.map(([scenario]) => [scenario, { times: [], peakRssMb: 0 }]));
+      const results = new Map<Scenario, Result>(scenarios.map((scenario) => [scenario, { times: [], peakRssMb: 0 }]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [scenario] of SCENARIOS) {
+        for (const scenario of scenarios) {
           const { times, peakRssMb } = await runChild(scenario, file, endpoint);
           const pooled = results.get(scenario) as Result;
           pooled.times.push(...times);
@@ -133,11 +163,12 @@ export async function thumbnailsBench(): Promise<BenchTable> {
       }
       const image = `${label} (${(bytes.length / 1024 / 1024).toFixed(1)} MB)`;
       const bare = median((results.get('bare') as Result).times);
-      const reference = median((results.get('clone-undecoded') as Result).times);
-      for (const [scenario, description] of SCENARIOS) {
+      const reference = results.get('clone-undecoded');
+      for (const scenario of scenarios) {
         const { times, peakRssMb } = results.get(scenario) as Result;
         const ms = median(times);
-        rows.push([image, description, ms.toFixed(0), `${(ms / bare).toFixed(2)}×`, `${(ms / reference).toFixed(2)}×`, peakRssMb.toFixed(0)]);
+        const vsClone = reference ? `${(ms / median(reference.times)).toFixed(2)}×` : '–';
+        rows.push([image, SCENARIOS[scenario], ms.toFixed(0), `${(ms / bare).toFixed(2)}×`, vsClone, peakRssMb.toFixed(0)]);
       }
     }
   } finally {
@@ -146,7 +177,7 @@ export async function thumbnailsBench(): Promise<BenchTable> {
     rmSync(dir, { recursive: true, force: true });
   }
   return {
-    title: 'thumbnails — JPEG → WebP q80 at 160/480/1200 px (baseline: the bare pipeline)',
+    title: 'thumbnails — JPEG and HEIC → WebP q80 at 160/480/1200 px (baseline: the bare pipeline)',
     headers: ['image', 'scenario', 'median ms', 'vs bare', 'vs clone()', 'peak RSS MB'],
     rows,
     notes: [
@@ -155,6 +186,8 @@ export async function thumbnailsBench(): Promise<BenchTable> {
       "vs bare: against the handler's own pipeline, so end to end minus 1 is what S3 I/O adds. vs clone(): against the",
       'pipeline issue #3 describes (clone() of the undecoded input), which the handler ran before.',
       'Targets (issue #3): end to end <= 1.10x the bare pipeline; peak RSS <= 320 MB at 24 MP.',
+      'HEIC: test/fixtures/heic/photo-12mp.heic (x265, ~2 MB), decoded by libheif-js (WebAssembly, one thread); the JPEG',
+      'of the same picture is its decoded pixels at q90. vs bare: against the same image\'s bare pipeline.',
     ],
   };
 }

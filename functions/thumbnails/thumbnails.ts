@@ -3,9 +3,10 @@
  * fetches and stores; this only decides whether the bytes are an image we accept and renders the sizes.
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { decodeHeic, HeifDecodeError, type DecodedHeic } from './heic';
 
 /** Formats accepted as input, by what the bytes are (never by file name or Content-Type). */
-export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif'] as const;
+export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'heic'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export const OUTPUT_FORMATS = ['webp', 'avif', 'jpeg'] as const;
@@ -80,7 +81,29 @@ const startsWith = (bytes: Uint8Array, signature: readonly number[], offset = 0)
 const ascii = (text: string): number[] => [...text].map((char) => char.charCodeAt(0));
 
 /**
- * The format the leading bytes announce, or undefined. Written by hand (five signatures) so that bytes that are not
+ * The brands of the ISO-BMFF `ftyp` box the bytes start with, major brand first (ISO/IEC 14496-12 4.3: size, `ftyp`,
+ * major brand, minor version, compatible brands to the end of the box); undefined without one.
+ */
+export function ftypBrands(bytes: Uint8Array): string[] | undefined {
+  if (bytes.length < 16 || !startsWith(bytes, ascii('ftyp'), 4)) return undefined;
+  const size = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  if (size < 16) return undefined;
+  const brand = (at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
+  const brands = [brand(8)];
+  for (let at = 16; at + 4 <= Math.min(size, bytes.length); at += 4) brands.push(brand(at));
+  return brands;
+}
+
+/**
+ * HEIF brands of still images coded with HEVC (ISO/IEC 23008-12 annex B: `heic` 8-bit Main, `heix` Main 10 and 4:2:2 /
+ * 4:4:4). iPhones write major brand `heic`; other cameras may announce the generic `mif1` (or `msf1`, image sequence)
+ * and list `heic` among the compatible brands. The `hevc`/`hevx` sequence brands are not taken: a burst is no photo.
+ */
+const HEIC_BRANDS = ['heic', 'heix'];
+const GENERIC_HEIF_BRANDS = ['mif1', 'msf1'];
+
+/**
+ * The format the leading bytes announce, or undefined. Written by hand (a few signatures) so that bytes that are not
  * one of the accepted formats — SVG, PDF, TIFF, RAW, text — are refused before any libvips loader (librsvg, libxml,
  * libtiff…) parses them; sharp's own detection would hand them to those loaders first.
  */
@@ -89,16 +112,20 @@ export function sniffFormat(bytes: Uint8Array): InputFormat | undefined {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   if (startsWith(bytes, ascii('GIF87a')) || startsWith(bytes, ascii('GIF89a'))) return 'gif';
   if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return 'webp';
-  // ISO-BMFF: a `ftyp` box at offset 4 whose major brand is AVIF. HEIC has the same box with `heic`/`mif1` brands,
-  // but the prebuilt sharp (libheif without HEVC, for patent reasons) cannot decode it, so it is not accepted.
-  if (startsWith(bytes, ascii('ftyp'), 4) && (startsWith(bytes, ascii('avif'), 8) || startsWith(bytes, ascii('avis'), 8))) {
-    return 'avif';
+  const [major, ...compatible] = ftypBrands(bytes) ?? [];
+  if (major === 'avif' || major === 'avis') return 'avif';
+  if (major !== undefined && HEIC_BRANDS.includes(major)) return 'heic';
+  if (major !== undefined && GENERIC_HEIF_BRANDS.includes(major) && compatible.some((brand) => HEIC_BRANDS.includes(brand))) {
+    return 'heic';
   }
   return undefined;
 }
 
-/** What sharp reports for each accepted input, to confirm the sniffed signature (`avif` is libheif's `heif`). */
-const SHARP_FORMAT: Record<InputFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', avif: 'heif' };
+/** What sharp reports for each accepted input, to confirm the sniffed signature (AVIF and HEIC are libheif's `heif`). */
+const SHARP_FORMAT: Record<InputFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', avif: 'heif', heic: 'heif' };
+
+/** The codec inside a HEIF container, as sharp's metadata names it, for the HEIF-based inputs. */
+const HEIF_COMPRESSION: Partial<Record<InputFormat, string>> = { avif: 'av1', heic: 'hevc' };
 
 function encode(image: Sharp, format: OutputFormat, quality: number): Sharp {
   switch (format) {
@@ -139,7 +166,8 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
   if (metadata.format !== SHARP_FORMAT[format]) {
     throw new RejectedInput('unsupported_format', `Bytes start like ${format} but decode as ${metadata.format}`);
   }
-  if (format === 'avif' && metadata.compression !== 'av1') {
+  const compression = HEIF_COMPRESSION[format];
+  if (compression !== undefined && metadata.compression !== compression) {
     throw new RejectedInput('unsupported_format', `HEIF with ${metadata.compression ?? 'unknown'} compression is not supported`);
   }
   const { width, height } = metadata;
@@ -155,11 +183,13 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
   // let libvips decode (and entropy-decode in full) once per size — `npm run bench` measures both.
   // rotate() with no angle applies the EXIF orientation; no withMetadata()/keepExif(), so outputs carry no EXIF (GPS),
   // XMP or ICC profile (sharp converts to sRGB before the pixels are kept).
+  // HEIC: sharp reads the header (above) but has no HEVC decoder, so the pixels come from WebAssembly (heic.ts), only
+  // now that the header has passed every check.
+  const source = format === 'heic' ? await heicSource(bytes, metadata, options.maxInputPixels) : sharp(bytes, input).rotate();
   const largest = Math.max(...options.widths);
   let base: Sharp;
   try {
-    const { data, info } = await sharp(bytes, input)
-      .rotate()
+    const { data, info } = await source
       .resize({ width: largest, height: options.maxHeight, fit: 'inside', withoutEnlargement: true })
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -190,6 +220,35 @@ export async function renderThumbnails(bytes: Uint8Array, options: ThumbnailOpti
       }),
     ),
   );
+}
+
+/**
+ * The decoded HEIC as a sharp input. libheif has already applied the HEIF transforms (`irot`, `imir`): the HEIF
+ * specification makes them, not an EXIF Orientation tag, say how a picture is shown (ISO/IEC 23008-12 6.5.10–12; libvips
+ * ignores EXIF orientation in HEIF for the same reason, libvips issue #2551), so the pixels are upright and carry no EXIF
+ * for sharp to turn them again.
+ */
+const HEIF_REJECTION: Record<HeifDecodeError['kind'], RejectionReason> = {
+  corrupt: 'corrupt',
+  unsupported: 'unsupported_format',
+  too_large: 'too_many_pixels',
+};
+
+async function heicSource(bytes: Uint8Array, metadata: Metadata, maxInputPixels: number): Promise<Sharp> {
+  let decoded: DecodedHeic;
+  try {
+    decoded = await decodeHeic(bytes, metadata.icc);
+  } catch (error) {
+    if (error instanceof HeifDecodeError) throw new RejectedInput(HEIF_REJECTION[error.kind], `The HEIC cannot be decoded: ${error.message}`);
+    throw error;
+  }
+  // The limits were checked on the size sharp's libheif read from the header; the decoder must agree with it.
+  if (decoded.width !== metadata.width || decoded.height !== metadata.height) {
+    throw new RejectedInput('corrupt', `The HEIC decodes to ${decoded.width}×${decoded.height}, its header says ${metadata.width}×${metadata.height}`);
+  }
+  return decoded.raw
+    ? sharp(decoded.input, { raw: decoded.raw, limitInputPixels: maxInputPixels })
+    : sharp(decoded.input, { limitInputPixels: maxInputPixels, failOn: 'error' });
 }
 
 /** The size of the output for one box, unrounded: `fit: 'inside'` with `withoutEnlargement`, as sharp computes it. */

@@ -6,8 +6,8 @@ import { ForbiddenError, TooLargeError, UnsupportedTypeError, ValidationError } 
 
 /**
  * Content types a browser may declare, and the extension of the key. The thumbnails function sniffs the bytes again:
- * this list only spares users an upload that would be refused. HEIC is missing because the prebuilt sharp cannot
- * decode it; SVG never (scripts, external references).
+ * this list only spares users an upload that would be refused. HEIC/HEIF (iPhone photos) are decoded by the thumbnails
+ * function's WebAssembly libheif; SVG never (scripts, external references).
  */
 export const UPLOAD_TYPES: Readonly<Record<string, string>> = {
   'image/jpeg': 'jpg',
@@ -15,6 +15,8 @@ export const UPLOAD_TYPES: Readonly<Record<string, string>> = {
   'image/webp': 'webp',
   'image/gif': 'gif',
   'image/avif': 'avif',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
 };
 
 export interface UploadRequest {

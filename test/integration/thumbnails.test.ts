@@ -4,6 +4,8 @@
  * are read from a queue of the test's own, subscribed to the topic as ThumbnailsEventsQueue is (raw delivery): that
  * queue is the photos function's, whose poller takes its messages (test/integration/photos.test.ts).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -122,6 +124,36 @@ describe('photo upload → thumbnails', () => {
       const metadata = await sharp(body).metadata();
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', output.width, output.height]);
     }
+  }, 60_000);
+
+  it('turns a HEIC (an iPhone photo) into the same thumbnails, and a HEIC cut short into a corrupt failure', async () => {
+    // Prepare: a 64×48 HEIC of four coloured quadrants (test/fixtures/heic/README.md), and the same cut off in its data
+    const heic = readFileSync(path.join(__dirname, '..', 'fixtures', 'heic', 'quadrants.heic'));
+    const cut = heic.subarray(0, heic.indexOf('mdat') + 30);
+
+    // Act
+    const key = await upload(user, heic, 'image/heic');
+    const cutKey = await upload(user, cut, 'image/heic');
+    const event = await waitForMessage<ReadyEvent>(EVENTS_QUEUE, (body) => body.source?.key === key);
+    const failed = await waitForMessage<ReadyEvent>(EVENTS_QUEUE, (body) => body.source?.key === cutKey);
+
+    // Assess: never enlarged, WebP through the edge, the top-left quadrant still red (decoded, not a blank)
+    expect(key).toMatch(/\.heic$/);
+    expect(event.type).toBe('thumbnails.ready');
+    expect(event.outputs.map(({ width, height }) => [width, height])).toEqual([
+      [64, 48],
+      [64, 48],
+      [64, 48],
+    ]);
+    const response = await fetch(event.outputs[0]?.url ?? '');
+    expect([response.status, response.headers.get('content-type')]).toEqual([200, 'image/webp']);
+    const { data } = await sharp(Buffer.from(await response.arrayBuffer())).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const [r = 0, g = 255, b = 255] = data.subarray((4 * 64 + 4) * 3);
+    expect([r > 180, g < 80, b < 80]).toEqual([true, true, true]);
+    // Assess: the damaged one is reported, not retried, and nothing was written
+    expect(failed).toMatchObject({ type: 'thumbnails.failed', reason: 'corrupt' });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: THUMBNAILS_BUCKET, Prefix: cutKey.replace(/^uploads\//, 'thumbnails/').replace(/\.heic$/, '/') }));
+    expect(listed.KeyCount ?? 0).toBe(0);
   }, 60_000);
 
   it('reports a text file posted as a JPEG on the queue, with the reason, and makes no thumbnails', async () => {

@@ -1,8 +1,11 @@
 /**
  * Uploads and thumbnails in the packaged prod stack: who may do what (least privilege per function), how the S3 event
- * reaches the function and where failures go, how thumbnails are served, and that the bundle carries the arm64 sharp.
+ * reaches the function and where failures go, how thumbnails are served, and that the bundle carries the arm64 sharp
+ * and the WebAssembly HEIC decoder.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   asArray,
@@ -122,6 +125,47 @@ describe('thumbnails function', () => {
     expect(binaries.some((line) => line.includes('@img/sharp-linux-arm64/lib/sharp-linux-arm64-'))).toBe(true);
     expect(binaries.some((line) => line.includes('@img/sharp-libvips-linux-arm64/lib/libvips-cpp'))).toBe(true);
     expect(binaries.filter((line) => !line.includes('linux-arm64'))).toEqual([]);
+  });
+
+  it('ships the HEIC decoder its bundle loads — libheif-js’s WebAssembly build — and not its two other builds', () => {
+    // Prepare: what the bundle asks for (functions/thumbnails/heic.ts), and the zip unpacked as Lambda would
+    const zip = path.join(PACKAGE_DIR, 'thumbnails.zip');
+    const bundle = execFileSync('unzip', ['-p', zip, 'functions/thumbnails/handler.js'], { encoding: 'utf8' });
+    const specifiers = [...bundle.matchAll(/(?:import|require\.resolve)\("(libheif-js[^"]*)"\)/g)].map((match) => match[1]);
+    const task = mkdtempSync(path.join(tmpdir(), 'thumbnails-zip-'));
+    try {
+      execFileSync('unzip', ['-q', zip, 'functions/*', 'node_modules/libheif-js/*', '-d', task]);
+
+      // Act: in a fresh Node, resolve each specifier from the handler's folder, then load the glue with the .wasm
+      // beside it and ask libheif for its version and for an HEVC decoder (heif_compression_HEVC = 1).
+      const probe = `
+        const path = require('node:path'), fs = require('node:fs');
+        const from = { paths: [${JSON.stringify(path.join(task, 'functions', 'thumbnails'))}] };
+        const specifiers = ${JSON.stringify(specifiers)};
+        const glue = require.resolve(specifiers[0], from);
+        for (const specifier of specifiers) if (require.resolve(specifier, from) !== glue) throw new Error(specifier);
+        const heif = require(glue)({ wasmBinary: fs.readFileSync(path.join(path.dirname(glue), 'libheif.wasm')) });
+        process.stdout.write(JSON.stringify([path.relative(${JSON.stringify(task)}, glue), heif.heif_get_version(), heif.heif_have_decoder_for_format(1)]));`;
+      const answer = execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+
+      // Assess
+      expect(specifiers).toEqual(['libheif-js/libheif-wasm/libheif.js', 'libheif-js/libheif-wasm/libheif.js']);
+      expect(JSON.parse(answer)).toEqual(['node_modules/libheif-js/libheif-wasm/libheif.js', '1.23.2', 1]);
+      const shipped = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n');
+      expect(shipped.filter((file) => /libheif-js\/.*\.(js|mjs|wasm)$/.test(file)).sort()).toEqual(
+        ['index.js', 'libheif-wasm/libheif.js', 'libheif-wasm/libheif.wasm', 'wasm-bundle.js', 'wasm.js'].map((file) => `node_modules/libheif-js/${file}`),
+      );
+    } finally {
+      rmSync(task, { recursive: true, force: true });
+    }
+  });
+
+  it('is the only function that ships the HEIC decoder', () => {
+    const zips = readdirSync(PACKAGE_DIR).filter((file) => file.endsWith('.zip') && file !== 'thumbnails.zip');
+    expect(zips.length).toBeGreaterThan(5);
+    for (const zip of zips) {
+      expect({ zip, files: execFileSync('unzip', ['-Z1', path.join(PACKAGE_DIR, zip)], { encoding: 'utf8' }).includes('libheif') }).toEqual({ zip, files: false });
+    }
   });
 });
 

@@ -21,7 +21,7 @@ describe('deployedSiteConfig (config.json from CloudFormation outputs)', () => {
       apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
       siteUrl: 'https://d111111abcdef8.cloudfront.net',
       auth: { userPoolId: 'eu-west-1_AbCdEf', userPoolClientId: '1example23456789', flow: 'USER_SRP_AUTH' },
-      uploads: { maxBytes: 20971520, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] },
+      uploads: { maxBytes: 20971520, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/heif'] },
       thumbnails: { widths: [160, 480, 1200], format: 'webp' },
       analytics: true,
     });

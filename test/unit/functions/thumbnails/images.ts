@@ -34,6 +34,16 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /**
+ * The PNG with an ICC profile (an `iCCP` chunk after IHDR: PNG specification 11.3.3.3), its pixel values unchanged.
+ * sharp's withIccProfile() would convert the pixels to the profile; this only labels them.
+ */
+export function withIccProfile(png: Buffer, profile: Buffer): Buffer {
+  const ihdrEnd = 8 + 8 + 13 + 4; // signature, IHDR length + type, IHDR data, CRC
+  const iccp = chunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(profile)])); // name, method 0
+  return Buffer.concat([png.subarray(0, ihdrEnd), iccp, png.subarray(ihdrEnd)]);
+}
+
+/**
  * A decompression bomb: a valid 1-bit PNG of 20000×20000 (400 MP, 1.6 GB as RGBA) whose all-zero rows deflate to a
  * few tens of kilobytes. Built by hand because sharp refuses to create an image that large.
  */

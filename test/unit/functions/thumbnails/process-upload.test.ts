@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import {
   decodeS3Key,
@@ -19,6 +21,8 @@ const options: ProcessOptions = {
   maxInputBytes: 1_000_000,
   publicBaseUrl: 'https://d111.cloudfront.net',
 };
+
+const heic = (name: string): Buffer => readFileSync(path.join(__dirname, '../../../fixtures/heic', name));
 
 /** In-memory ports that record what the use case did. */
 function fakePorts(objects: Record<string, Uint8Array>) {
@@ -112,6 +116,37 @@ describe('processUpload', () => {
     expect(published).toEqual([
       expect.objectContaining({ type: 'thumbnails.failed', source: { bucket: 'b', key }, reason: 'unsupported_format' }),
     ]);
+    expect(written.size).toBe(0);
+  });
+
+  it('announces the thumbnails of a HEIC upload (an iPhone photo), upright', async () => {
+    // Prepare: stored 48×64 with a HEIF rotation that shows it 64×48 (test/fixtures/heic/README.md)
+    const key = `uploads/${OWNER}/5f1c2d3e-0000-4000-8000-000000000002.heic`;
+    const { ports, written } = fakePorts({ [key]: heic('quadrants-rotated.heic') });
+
+    // Act
+    const event = await processUpload({ bucket: 'b', key }, options, ports);
+
+    // Assess
+    expect(event.type === 'thumbnails.ready' && event.outputs.map(({ format, width, height }) => [format, width, height])).toEqual([
+      ['webp', 64, 48],
+      ['webp', 64, 48],
+    ]);
+    expect(written.size).toBe(2);
+  });
+
+  it('reports a corrupt HEIC as corrupt, writes nothing and returns normally (no retry)', async () => {
+    // Prepare: a real HEIC cut off inside its picture data
+    const file = heic('quadrants.heic');
+    const key = `uploads/${OWNER}/cut.heic`;
+    const { ports, written, published } = fakePorts({ [key]: file.subarray(0, file.indexOf('mdat') + 30) });
+
+    // Act
+    const event = await processUpload({ bucket: 'b', key }, options, ports);
+
+    // Assess
+    expect(event).toMatchObject({ type: 'thumbnails.failed', reason: 'corrupt', owner: OWNER });
+    expect(published).toEqual([event]);
     expect(written.size).toBe(0);
   });
 

@@ -40,12 +40,14 @@ describe('createUploadUrl', () => {
     ['image/webp', 'webp'],
     ['image/gif', 'gif'],
     ['image/avif', 'avif'],
+    ['image/heic', 'heic'],
+    ['image/heif', 'heif'],
   ])('accepts %s as .%s', async (contentType, extension) => {
     const result = await createUploadUrl(OWNER, { contentType, size: 10 }, options, deps(presigner));
     expect(result.key.endsWith(`.${extension}`)).toBe(true);
   });
 
-  it.each(['image/svg+xml', 'image/heic', 'text/plain', 'application/pdf'])('refuses %s with 415', async (contentType) => {
+  it.each(['image/svg+xml', 'image/heic-sequence', 'text/plain', 'application/pdf'])('refuses %s with 415', async (contentType) => {
     const error = await httpError(createUploadUrl(OWNER, { contentType, size: 10 }, options, deps(presigner)));
     expect([error.statusCode, error.code]).toEqual([415, 'unsupported_media_type']);
     expect(recorded).toEqual([]);
