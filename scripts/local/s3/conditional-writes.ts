@@ -54,6 +54,17 @@ export function objectWrite(method: string | undefined, url: string | undefined)
   return undefined;
 }
 
+/** The object a GET or HEAD reads (GetObject, HeadObject; not a subresource such as `?tagging`), or undefined. */
+export function objectRead(method: string | undefined, url: string | undefined): { bucket: string; key: string } | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const parsed = new URL(url ?? '/', 'http://local');
+  const slash = parsed.pathname.indexOf('/', 1);
+  if (slash < 0 || slash === parsed.pathname.length - 1) return undefined;
+  const subresources = [...parsed.searchParams.keys()].filter((name) => !NOT_A_SUBRESOURCE.test(name) && !/^(partnumber|versionid|response-.*)$/i.test(name));
+  if (subresources.length > 0) return undefined;
+  return { bucket: decodeURIComponent(parsed.pathname.slice(1, slash)), key: decodeURIComponent(parsed.pathname.slice(slash + 1)) };
+}
+
 const notImplemented = (header: string): S3Refusal => ({
   status: 501,
   code: 'NotImplemented',
@@ -103,37 +114,83 @@ export const CONDITIONAL_REQUEST_CONFLICT: S3Refusal = {
 
 type Release = () => void;
 
-/** One writer per key at a time, the others in arrival order. */
+interface KeyState {
+  writer: boolean;
+  readers: number;
+  queue: { exclusive: boolean; grant: () => void }[];
+}
+
+/**
+ * Per key: one writer at a time, or any number of readers, each in arrival order. s3rver writes an object's file in
+ * place, so a GET during a PUT of the same key would read a half-written file (the viewer's connection is then cut);
+ * S3 never shows a partial object ("Amazon S3 data consistency model": a read returns the old or the new object). A
+ * reader waits for the write in progress, a write for the reads in progress.
+ */
 export class KeyLocks {
-  private readonly held = new Map<string, Release[]>();
+  private readonly held = new Map<string, KeyState>();
 
-  /** The key's lock now, or undefined when a write holds it (no waiting: a conditional write conflicts instead). */
+  /** The key's lock now, or undefined when a write holds it or waits for it (a conditional write conflicts instead). */
   tryAcquire(id: string): Release | undefined {
-    if (this.held.has(id)) return undefined;
-    this.held.set(id, []);
-    return this.releaser(id);
+    const state = this.held.get(id);
+    if (state && (state.writer || state.readers > 0 || state.queue.length > 0)) return undefined;
+    this.held.set(id, { writer: true, readers: 0, queue: [] });
+    return this.releaser(id, true);
   }
 
-  /** The key's lock once the writes before this one are done. */
+  /** True while a write holds the key or waits for it. */
+  writing(id: string): boolean {
+    const state = this.held.get(id);
+    return state !== undefined && (state.writer || state.queue.some((entry) => entry.exclusive));
+  }
+
+  /** The key's write lock once the reads and writes before this one are done. */
   acquire(id: string): Promise<Release> {
-    const now = this.tryAcquire(id);
-    if (now) return Promise.resolve(now);
-    return new Promise((resolve) => this.held.get(id)?.push(() => resolve(this.releaser(id))));
+    return this.enqueue(id, true);
   }
 
-  /** How many keys are held (a test's view: none once every write is answered). */
+  /** A read of the key, once the writes before it are done. */
+  acquireShared(id: string): Promise<Release> {
+    return this.enqueue(id, false);
+  }
+
+  /** How many keys are held (a test's view: none once every request is answered). */
   get size(): number {
     return this.held.size;
   }
 
-  private releaser(id: string): Release {
+  private enqueue(id: string, exclusive: boolean): Promise<Release> {
+    const state = this.held.get(id) ?? { writer: false, readers: 0, queue: [] };
+    this.held.set(id, state);
+    return new Promise((resolve) => {
+      state.queue.push({ exclusive, grant: () => resolve(this.releaser(id, exclusive)) });
+      this.pump(id);
+    });
+  }
+
+  private pump(id: string): void {
+    const state = this.held.get(id);
+    if (!state) return;
+    for (let head = state.queue[0]; head !== undefined; head = state.queue[0]) {
+      if (state.writer || (head.exclusive && state.readers > 0)) break;
+      state.queue.shift();
+      if (head.exclusive) state.writer = true;
+      else state.readers += 1;
+      head.grant();
+      if (head.exclusive) break;
+    }
+    if (!state.writer && state.readers === 0 && state.queue.length === 0) this.held.delete(id);
+  }
+
+  private releaser(id: string, exclusive: boolean): Release {
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const next = this.held.get(id)?.shift();
-      if (next) next();
-      else this.held.delete(id);
+      const state = this.held.get(id);
+      if (!state) return;
+      if (exclusive) state.writer = false;
+      else state.readers -= 1;
+      this.pump(id);
     };
   }
 }
@@ -148,20 +205,22 @@ export function conditionalWrites(
   locks = new KeyLocks(),
 ): (req: http.IncomingMessage, res: http.ServerResponse, pass: () => void, refuse: (error: S3Refusal) => void) => Promise<void> {
   return async (req, res, pass, refuse) => {
+    const read = objectRead(req.method, req.url);
+    if (read !== undefined) {
+      const reading = locks.acquireShared(`${read.bucket}/${read.key}`);
+      res.once('close', () => void reading.then((release) => release()));
+      await reading;
+      return res.destroyed || res.writableEnded ? undefined : pass();
+    }
     const write = objectWrite(req.method, req.url);
     if (write === undefined) return pass();
     const condition = preconditionOf(write, req.headers);
     if (condition !== undefined && 'status' in condition) return refuse(condition);
 
     const id = `${write.bucket}/${write.key}`;
-    let lock: Promise<Release>;
-    if (condition === undefined) {
-      lock = locks.acquire(id);
-    } else {
-      const release = locks.tryAcquire(id);
-      if (release === undefined) return refuse(CONDITIONAL_REQUEST_CONFLICT);
-      lock = Promise.resolve(release);
-    }
+    // Only another write conflicts with a conditional one; reads in progress are waited for.
+    if (condition !== undefined && locks.writing(id)) return refuse(CONDITIONAL_REQUEST_CONFLICT);
+    const lock = locks.acquire(id);
     // Registered before waiting, so that a viewer who hangs up while queued still frees the key when its turn comes.
     res.once('close', () => void lock.then((release) => release()));
     await lock;

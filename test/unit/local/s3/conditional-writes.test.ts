@@ -189,13 +189,26 @@ describe('If-Match: <ETag> (replace only what was read)', () => {
 
 describe('writes in progress', () => {
   it('answers a conditional write with 409 ConditionalRequestConflict while another write to the key is in progress', async () => {
-    // Prepare: an unconditional write that takes a while
+    // Prepare: an unconditional write whose body stops after its first byte until the racer has its answer, so it is
+    // in progress however slowly this machine runs
     const key = newKey();
-    const slow = s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: slowBody('slow write', 40), ContentLength: 10 }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    let sent!: () => void;
+    let answered!: () => void;
+    const firstByteSent = new Promise<void>((resolve) => (sent = resolve));
+    const racerAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const body = Readable.from((async function* held() {
+      yield Buffer.from('s');
+      sent();
+      await racerAnswered;
+      yield Buffer.from('low write');
+    })());
+    const slow = s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentLength: 10 }));
+    await firstByteSent;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // its headers reach the gate
 
     // Act
     const refused = await failure(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'racer', IfNoneMatch: '*' })));
+    answered();
     await slow;
 
     // Assess
@@ -273,6 +286,34 @@ describe('KeyLocks', () => {
 
     // Assess
     expect(order).toEqual(['a', 'b']);
+    expect(locks.size).toBe(0);
+  });
+
+  it('lets reads share a key, makes a write wait for them, and a read wait for the write (no half-written object is read)', async () => {
+    // Prepare
+    const locks = new KeyLocks();
+    const order: string[] = [];
+    const [readA, readB] = await Promise.all([locks.acquireShared('k'), locks.acquireShared('k')]);
+
+    // Act
+    const write = locks.acquire('k').then((release) => {
+      order.push('write');
+      return release;
+    });
+    const laterRead = locks.acquireShared('k').then((release) => {
+      order.push('read after write');
+      release();
+    });
+    expect(locks.writing('k')).toBe(true);
+    readA();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    readB();
+    (await write)();
+    await laterRead;
+
+    // Assess
+    expect(order).toEqual(['write', 'read after write']);
     expect(locks.size).toBe(0);
   });
 });
