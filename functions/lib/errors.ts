@@ -10,7 +10,8 @@ export type DomainErrorName =
   | 'ForbiddenError'
   | 'NotFoundError'
   | 'TooLargeError'
-  | 'UnsupportedTypeError';
+  | 'UnsupportedTypeError'
+  | 'QuotaExceededError';
 
 export abstract class DomainError extends Error {
   abstract override readonly name: DomainErrorName;
@@ -50,4 +51,16 @@ export class TooLargeError extends DomainError {
 /** The thing offered is of a kind this flow does not take (an upload's content type). */
 export class UnsupportedTypeError extends DomainError {
   override readonly name = 'UnsupportedTypeError';
+}
+
+/** The caller has used up an allowance (uploads per day); it renews in `retryAfterSeconds`. */
+export class QuotaExceededError extends DomainError {
+  override readonly name = 'QuotaExceededError';
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message);
+  }
 }

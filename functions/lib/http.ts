@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parse as parseContentType } from 'content-type';
 import type { Claims } from './claims';
-import { DomainError, type DomainErrorName } from './errors';
+import { DomainError, QuotaExceededError, type DomainErrorName } from './errors';
 import { logger } from './logger';
 
 /** The body of every error answer: `{ "error": { "code": "...", "message": "..." } }`. */
@@ -36,6 +36,7 @@ const STATUS: Readonly<Record<DomainErrorName, number>> = {
   NotFoundError: 404,
   TooLargeError: 413,
   UnsupportedTypeError: 415,
+  QuotaExceededError: 429,
 };
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -60,7 +61,10 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof DomainError) {
     const statusCode = STATUS[error.name];
     logger.info('request refused', { statusCode, code: error.code });
-    return json(statusCode, errorBody(error.code, error.message));
+    // RFC 9110 §10.2.3: the seconds after which the request may succeed.
+    const headers: Record<string, string> =
+      error instanceof QuotaExceededError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    return json(statusCode, errorBody(error.code, error.message), headers);
   }
   if (error instanceof HttpError) {
     if (error.statusCode >= 500) logger.error('request failed', { error });

@@ -1,8 +1,11 @@
 /**
  * The upload-url use case: a signed-in user asks to upload one image; the answer is a presigned POST that S3 itself
- * holds to the declared type and size, for a key the server chooses.
+ * holds to the declared type and size, for a key the server chooses. Each one counts against the user's uploads of
+ * the UTC day and is recorded as a `pending` photo, which the photos consumer completes from the thumbnails events.
  */
-import { ForbiddenError, TooLargeError, UnsupportedTypeError, ValidationError } from '../lib/errors';
+import { ForbiddenError, QuotaExceededError, TooLargeError, UnsupportedTypeError, ValidationError } from '../lib/errors';
+import type { UploadLedger } from '../lib/photo-records';
+import { quotaWindow } from './quota';
 
 /**
  * Content types a browser may declare, and the extension of the key. The thumbnails function sniffs the bytes again:
@@ -37,9 +40,16 @@ export interface Presigner {
 export interface UploadUrlOptions {
   maxBytes: number;
   expiresSeconds: number;
+  /** Presigned POSTs one user may get per UTC day. */
+  uploadsPerDay: number;
 }
 
+/** A photo that was signed for but never uploaded stays listed (pending) this long after its POST expired. */
+const PENDING_GRACE_SECONDS = 24 * 60 * 60;
+
 export interface UploadUrl {
+  /** The photo's id (GET /photos/{id}): the <uuid> of the key. */
+  id: string;
   key: string;
   upload: PresignedUpload;
   expiresAt: string;
@@ -64,7 +74,7 @@ export async function createUploadUrl(
   owner: string,
   request: UploadRequest,
   options: UploadUrlOptions,
-  deps: { presigner: Presigner; newId: () => string; now: () => Date },
+  deps: { presigner: Presigner; ledger: UploadLedger; newId: () => string; now: () => Date },
 ): Promise<UploadUrl> {
   const extension = UPLOAD_TYPES[request.contentType];
   if (extension === undefined) {
@@ -74,13 +84,37 @@ export async function createUploadUrl(
   // The owner comes from the verified token; it is a path segment, so anything else than a Cognito sub is refused.
   if (!/^[A-Za-z0-9-]{1,128}$/.test(owner)) throw new ForbiddenError('forbidden', 'The token has no usable subject');
 
-  const key = `uploads/${owner}/${deps.newId()}.${extension}`;
+  // Counted before anything is signed, and only for a request that would be signed: a refused type or size costs
+  // nothing. A failure after this (the record, the signing) costs the user one of the day's uploads, never more.
+  const now = deps.now();
+  const { counter, retryAfterSeconds } = quotaWindow(now, options.uploadsPerDay);
+  if (!(await deps.ledger.countUpload(owner, counter))) {
+    throw new QuotaExceededError(
+      'upload_quota_exceeded',
+      `You can upload ${options.uploadsPerDay} photos a day; more from 00:00 UTC`,
+      retryAfterSeconds,
+    );
+  }
+
+  const id = deps.newId();
+  const key = `uploads/${owner}/${id}.${extension}`;
+  const expiresMs = now.getTime() + options.expiresSeconds * 1000;
+  // Recorded before the URL exists, so no upload can arrive for a photo the table does not know.
+  await deps.ledger.addPending({
+    owner,
+    photoId: id,
+    status: 'pending',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    uploadKey: key,
+    contentType: request.contentType,
+    expiresAt: Math.ceil(expiresMs / 1000) + PENDING_GRACE_SECONDS,
+  });
   const upload = await deps.presigner.presignPost({
     key,
     contentType: request.contentType,
     maxBytes: request.size,
     expiresSeconds: options.expiresSeconds,
   });
-  const expiresAt = new Date(deps.now().getTime() + options.expiresSeconds * 1000).toISOString();
-  return { key, upload, expiresAt, maxBytes: request.size };
+  return { id, key, upload, expiresAt: new Date(expiresMs).toISOString(), maxBytes: request.size };
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { loadServiceConfig, ROOT } from '../../scripts/local/service-config';
@@ -117,6 +117,24 @@ async function userItem(userId: string): Promise<Record<string, unknown> | undef
 async function subscriber(email: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await dynamodb.send(new GetItemCommand({ TableName: SUBSCRIBERS_TABLE, Key: { email: { S: email } }, ConsistentRead: true }));
   return Item && unmarshall(Item);
+}
+
+/** The id of the owner's newest photo, as GET /photos would list it first. */
+async function newestPhoto(owner: string): Promise<string> {
+  const { Items = [] } = await dynamodb.send(
+    new QueryCommand({
+      TableName: PHOTOS_TABLE,
+      IndexName: 'byCreatedAt',
+      KeyConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': { S: owner } },
+      ScanIndexForward: false,
+      Limit: 1,
+    }),
+  );
+  const id = Items[0]?.photoId?.S;
+  if (id === undefined) throw new Error(`${owner} has no photo`);
+  return id;
 }
 
 describe('sls invoke local with the samples of events/', () => {
@@ -246,6 +264,43 @@ describe('sls invoke local with the samples of events/', () => {
     expect(key).toMatch(new RegExp(`^uploads/${WRITER}/[0-9a-f-]{36}\\.jpg$`));
     expect(upload.url).toContain(UPLOADS_BUCKET);
     expect(upload.fields).toMatchObject({ key, 'Content-Type': 'image/jpeg', Policy: expect.any(String) as string, 'X-Amz-Signature': expect.any(String) as string });
+  });
+
+  it('listPhotos: GET /photos lists the writer\'s photos, the one the upload-url sample signed for as pending', async () => {
+    const run = answer(await invoke('listPhotos', { path: 'events/http/get-photos.json' }));
+
+    expect(run.statusCode).toBe(200);
+    const { photos } = run.json() as { photos: { id: string; status: string }[] };
+    expect(photos.length).toBeGreaterThan(0);
+    expect(photos[0]).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) as string, status: 'pending' });
+  });
+
+  it('getPhoto: GET /photos/{id} answers 404 not_found for the sample id, and the photo for an id of the listing', async () => {
+    // Act: the sample as shipped, then the README's recipe with the writer's newest photo
+    const shipped = answer(await invoke('getPhoto', { path: 'events/http/get-photo.json' }));
+    const id = await newestPhoto(WRITER);
+    const event = sample('http/get-photo.json');
+    const real = answer(await invoke('getPhoto', { data: { ...event, rawPath: `/photos/${id}`, pathParameters: { id } } }));
+
+    // Assess
+    expect(shipped.statusCode).toBe(404);
+    expect(shipped.json()).toEqual({ error: { code: 'not_found', message: 'No such photo' } });
+    expect(real.statusCode).toBe(200);
+    expect(real.json()).toMatchObject({ id, status: 'pending' });
+  });
+
+  it('deletePhoto: DELETE /photos/{id} answers 404 for the sample id, and 204 for an id of the listing, which is then gone', async () => {
+    // Act
+    const shipped = answer(await invoke('deletePhoto', { path: 'events/http/delete-photo.json' }));
+    const id = await newestPhoto(WRITER);
+    const event = sample('http/delete-photo.json');
+    const real = answer(await invoke('deletePhoto', { data: { ...event, rawPath: `/photos/${id}`, pathParameters: { id } } }));
+
+    // Assess
+    expect(shipped.statusCode).toBe(404);
+    expect(real.statusCode).toBe(204);
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: PHOTOS_TABLE, Key: { owner: { S: WRITER }, photoId: { S: id } }, ConsistentRead: true }));
+    expect(Item).toBeUndefined();
   });
 
   it('thumbnails: without the photo, reports the upload missing and succeeds (nothing to retry)', async () => {

@@ -170,10 +170,16 @@ describe('thumbnails function', () => {
 });
 
 describe('upload-url function', () => {
-  it('may only sign uploads into uploads/ of the uploads bucket', () => {
+  it('may only sign uploads into uploads/ of the uploads bucket, and count and record them in PhotosTable', () => {
     const [logGroup] = template.functionLogGroup(UPLOAD_URL_FUNCTION) ?? [];
     expect(grants(UPLOAD_URL_FUNCTION).sort()).toEqual(
-      [`logs:CreateLogStream → ${logGroup}:*`, `logs:PutLogEvents → ${logGroup}:*`, 's3:PutObject → UploadsBucket/uploads/*'].sort(),
+      [
+        `logs:CreateLogStream → ${logGroup}:*`,
+        `logs:PutLogEvents → ${logGroup}:*`,
+        's3:PutObject → UploadsBucket/uploads/*',
+        'dynamodb:UpdateItem → PhotosTable',
+        'dynamodb:PutItem → PhotosTable',
+      ].sort(),
     );
   });
 

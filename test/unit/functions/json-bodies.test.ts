@@ -48,6 +48,7 @@ const ROUTES: Route[] = [
 
 const ENV = {
   SUBSCRIBERS_TABLE: 'subscribers',
+  PHOTOS_TABLE: 'photos',
   UPLOADS_BUCKET: 'uploads',
   USERS_TABLE: 'users',
   PREMIUM_BUCKET: 'premium',
