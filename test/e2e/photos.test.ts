@@ -127,6 +127,8 @@ describe('my photos in a real browser', () => {
       [photoIds[1], 'ready'],
     ]);
     await cards.first().getByText(NOT_A_PICTURE).waitFor();
+    // Two photos are one page: nothing more to load
+    expect(await page.getByRole('button', { name: 'Load more' }).isVisible()).toBe(false);
 
     // Delete the photo: the dialog asks first, and Cancel keeps it
     const photoCard = cards.nth(1);

@@ -169,7 +169,8 @@ export function startGallery(deps: GalleryDeps): Gallery {
     const added = addPhotos(page.photos);
     cursor = page.nextCursor;
     more.hidden = cursor === undefined;
-    if (cards.size === 0) {
+    // A page may come back short, even empty, with a cursor (the API skips expired records): not the end yet.
+    if (cards.size === 0 && cursor === undefined) {
       sayGallery('You have no photos yet. Upload one above.');
       saysEmpty = true;
     }

@@ -257,6 +257,19 @@ describe('the gallery', () => {
     expect(document.activeElement).toBe(deleteButton(second[0]!.id));
   });
 
+  it('an empty page with a cursor is not the end: no "no photos yet", and Load more brings the rest', async () => {
+    const later = photo('ready');
+    const { deps } = setup({ pages: { '': { photos: [], nextCursor: 'c1' }, c1: { photos: [later] } } });
+    startGallery(deps);
+    await run();
+    expect($('#gallery-status')!.hidden).toBe(true);
+
+    $<HTMLButtonElement>('#load-more')!.click();
+    await run();
+
+    expect(cards().map((c) => c.dataset.photoId)).toEqual([later.id]);
+  });
+
   it('a refused cursor is said in words and the button stays for another try', async () => {
     const { deps } = setup({ pages: { '': { photos: [photo('ready')], nextCursor: 'bad' }, bad: new ApiError(400, 'invalid_cursor', 'x') } });
     startGallery(deps);
