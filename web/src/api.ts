@@ -3,6 +3,7 @@ import type { ReportName } from '../../functions/lib/report-names';
 import { accessToken } from './auth';
 import type { SiteConfig } from './config';
 import { ApiError, NETWORK_ERROR_STATUS } from './messages';
+import { readPhoto, readPhotoList, type Photo, type PhotoList } from './photos';
 
 export interface PresignedUpload {
   key: string;
@@ -13,6 +14,19 @@ export interface PresignedUpload {
 export interface SignedUrl {
   url: string;
   expiresAt: string;
+}
+
+/**
+ * Retry-After in seconds: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). A cross-origin page reads it only when
+ * the API exposes it (serverless.yml `httpApi.cors.exposedResponseHeaders`).
+ */
+export function retryAfterSeconds(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  // An HTTP-date names its month; Date.parse alone would also take "-5" or "1.5" as years.
+  if (!/\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 async function errorFrom(response: Response): Promise<ApiError> {
@@ -26,7 +40,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON (a proxy's error page): the status says enough.
   }
-  return new ApiError(response.status, code, message);
+  return new ApiError(response.status, code, message, retryAfterSeconds(response.headers.get('retry-after')));
 }
 
 /**
@@ -74,8 +88,28 @@ export class Api {
     return { status: 'accepted' };
   }
 
+  /** `type`: the content type to declare (uploads.ts uploadType), which S3 then holds the upload to. */
   uploadUrl(file: { type: string; size: number }): Promise<PresignedUpload> {
     return this.call('POST', '/uploads', { contentType: file.type, size: file.size }, true);
+  }
+
+  /** The caller's photos, newest first, a page at a time; `cursor` is the previous page's `nextCursor`. */
+  async photos(page: { cursor?: string; limit?: number } = {}): Promise<PhotoList> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.cursor !== undefined) query.set('cursor', page.cursor);
+    const search = query.toString();
+    return readPhotoList(await this.call<unknown>('GET', search === '' ? '/photos' : `/photos?${search}`, undefined, true));
+  }
+
+  /** One of the caller's photos; 404 not_found for anyone else's. */
+  async photo(id: string): Promise<Photo> {
+    return readPhoto(await this.call<unknown>('GET', `/photos/${encodeURIComponent(id)}`, undefined, true));
+  }
+
+  /** Deletes the photo, its original and every thumbnail: the API answers 204. */
+  async deletePhoto(id: string): Promise<void> {
+    await this.send('DELETE', `/photos/${encodeURIComponent(id)}`, undefined, true);
   }
 
   premiumUrl(key: string): Promise<SignedUrl> {

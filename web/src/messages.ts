@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** From the answer's Retry-After (RFC 9110 §10.2.3), in seconds from when it arrived; absent when it had none. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -18,7 +20,7 @@ export class ApiError extends Error {
 /** A status of 0 means the request never got an answer (offline, DNS, CORS refused). */
 export const NETWORK_ERROR_STATUS = 0;
 
-export type Topic = 'subscribe' | 'upload' | 'premium' | 'account' | 'dashboard';
+export type Topic = 'subscribe' | 'upload' | 'premium' | 'account' | 'dashboard' | 'photos';
 
 const TRY_AGAIN = 'Please try again in a moment.';
 
@@ -29,8 +31,28 @@ export function formatBytes(bytes: number): string {
   return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
 }
 
+/** Upload content types as people name them: `image/jpeg` → JPEG. */
+export function formatTypes(types: readonly string[]): string {
+  return types.map((type) => type.replace(/^image\//, '').toUpperCase()).join(', ');
+}
+
+/** A wait as a person says it, rounded up: "a minute", "12 minutes", "about 5 hours". */
+export function formatWait(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  if (minutes === 1) return 'a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? 'about an hour' : `about ${hours} hours`;
+}
+
+export interface Limits {
+  maxUploadBytes?: number;
+  /** The content types uploads take (config.json `uploads.types`). */
+  uploadTypes?: readonly string[];
+}
+
 /** The message for an API failure, worded for what the visitor was doing. */
-export function describeApiError(error: ApiError, topic: Topic, limits: { maxUploadBytes?: number } = {}): string {
+export function describeApiError(error: ApiError, topic: Topic, limits: Limits = {}): string {
   if (error.status === NETWORK_ERROR_STATUS) {
     return "We couldn't reach the blog's server. Check your connection and try again.";
   }
@@ -38,6 +60,7 @@ export function describeApiError(error: ApiError, topic: Topic, limits: { maxUpl
     if (topic === 'premium') return 'Sign in to see premium content.';
     if (topic === 'upload') return 'Sign in to upload photos.';
     if (topic === 'dashboard') return 'Sign in with an admin account to see the dashboard.';
+    if (topic === 'photos') return 'Sign in to see your photos.';
     return 'Your session has ended. Please sign in again.';
   }
   switch (error.code) {
@@ -56,7 +79,18 @@ export function describeApiError(error: ApiError, topic: Topic, limits: { maxUpl
         ? 'That file is too large.'
         : `That file is too large. Photos can be up to ${formatBytes(limits.maxUploadBytes)}.`;
     case 'unsupported_media_type':
-      return "That file type isn't supported. Choose a JPEG, PNG, WebP, GIF or AVIF image.";
+      return limits.uploadTypes === undefined
+        ? "That file type isn't supported. Choose a JPEG, PNG, WebP, GIF or AVIF image."
+        : `That file type isn't supported. Choose one of: ${formatTypes(limits.uploadTypes)}.`;
+    case 'upload_quota_exceeded':
+      // The count is per UTC day (POST /uploads); Retry-After says how long until the next one.
+      return error.retryAfterSeconds === undefined
+        ? "You've reached today's upload limit. You can upload more photos after midnight UTC."
+        : `You've reached today's upload limit. You can upload more photos in ${formatWait(error.retryAfterSeconds)}.`;
+    case 'not_found':
+      return topic === 'photos' ? 'That photo no longer exists.' : "That isn't there any more.";
+    case 'invalid_cursor':
+      return 'The list of photos could not be continued. Reload the page to start again.';
     case 'invalid_email':
       return "That doesn't look like an email address. Check it and try again.";
     case 'invalid_name':
@@ -67,6 +101,38 @@ export function describeApiError(error: ApiError, topic: Topic, limits: { maxUpl
   if (error.status === 429) return `Too many requests right now. ${TRY_AGAIN}`;
   if (error.status >= 500) return `Something went wrong on our side. ${TRY_AGAIN}`;
   return `That didn't work (${error.code}). ${TRY_AGAIN}`;
+}
+
+/**
+ * The reason a photo has no thumbnails, in words. The codes are the thumbnails function's RejectionReason
+ * (functions/thumbnails/thumbnails.ts), stored by the photos consumer and served by GET /photos as `reason`; a code
+ * this page does not know (a newer function) reads as a general sentence, never as the code.
+ */
+export function describePhotoFailure(reason: string | undefined, limits: Limits = {}): string {
+  switch (reason) {
+    case 'empty':
+      return 'The file was empty.';
+    case 'too_large':
+      return limits.maxUploadBytes === undefined
+        ? 'The picture is too large.'
+        : `The picture is too large: photos can be up to ${formatBytes(limits.maxUploadBytes)}.`;
+    case 'unsupported_format':
+      return limits.uploadTypes === undefined
+        ? 'This file is not a picture we can read.'
+        : `This file is not a picture we can read. Choose one of: ${formatTypes(limits.uploadTypes)}.`;
+    case 'too_many_pixels':
+      return 'The picture has too many pixels. Try a smaller version of it.';
+    case 'unsupported_dimensions':
+      return 'The picture is too narrow or too long to make thumbnails of.';
+    case 'corrupt':
+      return 'The picture is damaged: it could not be read. Try saving or exporting it again.';
+    case 'missing':
+      return 'The upload was gone before its thumbnails could be made.';
+    case 'unexpected_key':
+      return 'The upload was not stored where photos go, so no thumbnails were made. Please upload it again.';
+    default:
+      return "We couldn't make thumbnails of this photo. Try another photo.";
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-/** Photo uploads: the checks made before anything is sent, and where a photo's thumbnail will appear. Pure. */
-import { formatBytes } from './messages';
+/** Photo uploads: the checks made before anything is sent. Pure. */
+import { formatBytes, formatTypes } from './messages';
 
 export interface FileFacts {
   name: string;
@@ -7,32 +7,29 @@ export interface FileFacts {
   size: number;
 }
 
+/**
+ * Extensions of types some browsers cannot name. Chrome and Firefox outside macOS and iOS give an iPhone's .heic
+ * file an empty `type` (File API: "the empty string if the type cannot be determined"), where the API needs the
+ * declared type; it is taken from the extension only when the site accepts that type.
+ */
+const TYPES_BY_EXTENSION: Readonly<Record<string, string>> = { heic: 'image/heic', heif: 'image/heif' };
+
+/** The content type to declare for a file: its own, or for an unnamed one that of its extension, if accepted. */
+export function uploadType(file: FileFacts, types: readonly string[]): string {
+  if (file.type !== '') return file.type;
+  const extension = /\.([^.]+)$/.exec(file.name)?.[1]?.toLowerCase();
+  const type = extension === undefined ? undefined : TYPES_BY_EXTENSION[extension];
+  return type !== undefined && types.includes(type) ? type : '';
+}
+
 /** Why a file is refused before upload; the API and S3 refuse the same files again, this only saves the wait. */
 export function checkPhoto(file: FileFacts, limits: { maxBytes: number; types: readonly string[] }): string | undefined {
-  if (!limits.types.includes(file.type)) {
-    const kinds = limits.types.map((type) => type.replace(/^image\//, '').toUpperCase()).join(', ');
-    return `${file.name || 'That file'} isn't a supported image. Choose one of: ${kinds}.`;
+  if (!limits.types.includes(uploadType(file, limits.types))) {
+    return `${file.name || 'That file'} isn't a supported image. Choose one of: ${formatTypes(limits.types)}.`;
   }
   if (file.size === 0) return `${file.name || 'That file'} is empty.`;
   if (file.size > limits.maxBytes) {
     return `${file.name || 'That file'} is ${formatBytes(file.size)}; photos can be up to ${formatBytes(limits.maxBytes)}.`;
   }
   return undefined;
-}
-
-/**
- * The site path of a thumbnail: the thumbnails function writes `thumbnails/<owner>/<upload name without
- * extension>/w<width>.<format>` for the upload `uploads/<owner>/<name>.<ext>`, served by the distribution as is.
- */
-export function thumbnailPath(uploadKey: string, width: number, format: string): string {
-  const match = /^uploads\/([^/]+)\/([^/]+?)(?:\.[^./]+)?$/.exec(uploadKey);
-  if (match === null) throw new Error(`Not an upload key: ${uploadKey}`);
-  const [, owner, name] = match;
-  return `/thumbnails/${encodeURIComponent(owner!)}/${encodeURIComponent(name!)}/w${width}.${format}`;
-}
-
-/** The configured width closest to what the page shows (a 480 px column), preferring the larger of two. */
-export function displayWidth(widths: readonly number[], wanted = 480): number {
-  const sorted = [...widths].sort((a, b) => a - b);
-  return sorted.find((width) => width >= wanted) ?? sorted[sorted.length - 1]!;
 }

@@ -1,4 +1,5 @@
-import { ApiError, describeApiError, describeAuthError, describeReleaseError, formatBytes } from '../../../web/src/messages';
+import type { RejectionReason } from '../../../functions/thumbnails/thumbnails';
+import { ApiError, describeApiError, describeAuthError, describePhotoFailure, describeReleaseError, formatBytes, formatWait } from '../../../web/src/messages';
 import { ReleaseVerificationError } from '../../../web/src/releases/manifest';
 
 const named = (name: string, message = 'from Cognito') => Object.assign(new Error(message), { name });
@@ -37,6 +38,79 @@ describe('describeApiError', () => {
     // Assess
     expect(message).not.toContain('{');
     expect(message).toContain('Please try again');
+  });
+});
+
+describe('describeApiError for photos', () => {
+  it.each([
+    [3 * 3600 + 1, "You've reached today's upload limit. You can upload more photos in about 4 hours."],
+    [59 * 60, "You've reached today's upload limit. You can upload more photos in 59 minutes."],
+    [20, "You've reached today's upload limit. You can upload more photos in a minute."],
+  ])('429 upload_quota_exceeded with Retry-After %i s says when to try again', (seconds, expected) => {
+    expect(describeApiError(new ApiError(429, 'upload_quota_exceeded', 'raw', seconds), 'upload')).toBe(expected);
+  });
+
+  it('429 upload_quota_exceeded without a readable Retry-After: when the count starts again', () => {
+    expect(describeApiError(new ApiError(429, 'upload_quota_exceeded', 'raw'), 'upload')).toBe(
+      "You've reached today's upload limit. You can upload more photos after midnight UTC.",
+    );
+  });
+
+  it('lists the types the site takes when it knows them (HEIC included once the stage takes it)', () => {
+    const types = ['image/jpeg', 'image/png', 'image/heic'];
+    expect(describeApiError(new ApiError(415, 'unsupported_media_type', 'raw'), 'upload', { uploadTypes: types })).toBe(
+      "That file type isn't supported. Choose one of: JPEG, PNG, HEIC.",
+    );
+  });
+
+  it.each([
+    [401, 'http_401', 'Sign in to see your photos.'],
+    [404, 'not_found', 'That photo no longer exists.'],
+    [400, 'invalid_cursor', 'The list of photos could not be continued. Reload the page to start again.'],
+  ] as const)('%i %s while looking at photos reads as a sentence', (status, code, expected) => {
+    expect(describeApiError(new ApiError(status, code, 'raw'), 'photos')).toBe(expected);
+  });
+});
+
+describe('describePhotoFailure', () => {
+  // Typed by the thumbnails function's own union: a reason added there and not here fails the typecheck.
+  const REASONS: Record<RejectionReason, string> = {
+    empty: 'The file was empty.',
+    too_large: 'The picture is too large: photos can be up to 20 MB.',
+    unsupported_format: 'This file is not a picture we can read. Choose one of: JPEG, PNG, WEBP.',
+    too_many_pixels: 'The picture has too many pixels. Try a smaller version of it.',
+    unsupported_dimensions: 'The picture is too narrow or too long to make thumbnails of.',
+    corrupt: 'The picture is damaged: it could not be read. Try saving or exporting it again.',
+    missing: 'The upload was gone before its thumbnails could be made.',
+    unexpected_key: 'The upload was not stored where photos go, so no thumbnails were made. Please upload it again.',
+  };
+  const limits = { maxUploadBytes: 20 * 1024 * 1024, uploadTypes: ['image/jpeg', 'image/png', 'image/webp'] };
+
+  it.each(Object.entries(REASONS))('%s reads as %p', (reason, expected) => {
+    expect(describePhotoFailure(reason, limits)).toBe(expected);
+  });
+
+  it('says the same without the limits, minus the numbers and types', () => {
+    expect(describePhotoFailure('too_large')).toBe('The picture is too large.');
+    expect(describePhotoFailure('unsupported_format')).toBe('This file is not a picture we can read.');
+  });
+
+  it.each([['teapot'], [''], [undefined], ['__proto__']])('an unknown reason %p is a general sentence, never the code', (reason) => {
+    const message = describePhotoFailure(reason, limits);
+    expect(message).toBe("We couldn't make thumbnails of this photo. Try another photo.");
+  });
+});
+
+describe('formatWait', () => {
+  it.each([
+    [0, 'a minute'],
+    [60, 'a minute'],
+    [61, '2 minutes'],
+    [3600, 'about an hour'],
+    [3601, 'about 2 hours'],
+    [86_400, 'about 24 hours'],
+  ])('%i s is %s', (seconds, expected) => {
+    expect(formatWait(seconds)).toBe(expected);
   });
 });
 

@@ -1,4 +1,4 @@
-import { checkPhoto, displayWidth, thumbnailPath } from '../../../web/src/uploads';
+import { checkPhoto, uploadType } from '../../../web/src/uploads';
 
 const limits = { maxBytes: 20 * 1024 * 1024, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] };
 
@@ -33,27 +33,23 @@ describe('checkPhoto', () => {
   });
 });
 
-describe('thumbnailPath', () => {
-  it('follows the thumbnails function key scheme: owner, upload name without extension, width and format', () => {
-    // Act
-    const path = thumbnailPath('uploads/0b8e-41c2/7f1c2d9e-aaaa-bbbb.jpg', 480, 'webp');
+describe('uploadType', () => {
+  const withHeic = [...limits.types, 'image/heic', 'image/heif'];
 
-    // Assess
-    expect(path).toBe('/thumbnails/0b8e-41c2/7f1c2d9e-aaaa-bbbb/w480.webp');
+  it('is the type the browser gave the file', () => {
+    expect(uploadType({ name: 'a.jpg', type: 'image/jpeg', size: 1 }, limits.types)).toBe('image/jpeg');
   });
 
-  it('refuses a key outside uploads/', () => {
-    expect(() => thumbnailPath('premium/x.jpg', 480, 'webp')).toThrow('Not an upload key');
-  });
-});
-
-describe('displayWidth', () => {
-  it('picks the smallest width that fills a 480 px column', () => {
-    expect(displayWidth([1200, 160, 480])).toBe(480);
-    expect(displayWidth([160, 600, 1200])).toBe(600);
+  it('names an iPhone photo the browser could not name (empty type) by its extension, when the site takes HEIC', () => {
+    expect(uploadType({ name: 'IMG_0001.HEIC', type: '', size: 1 }, withHeic)).toBe('image/heic');
+    expect(uploadType({ name: 'shot.heif', type: '', size: 1 }, withHeic)).toBe('image/heif');
+    expect(checkPhoto({ name: 'IMG_0001.HEIC', type: '', size: 1 }, { ...limits, types: withHeic })).toBeUndefined();
   });
 
-  it('takes the largest when all are smaller', () => {
-    expect(displayWidth([120, 240])).toBe(240);
+  it('leaves it unnamed where the site does not take HEIC, or for any other extension', () => {
+    expect(uploadType({ name: 'IMG_0001.heic', type: '', size: 1 }, limits.types)).toBe('');
+    expect(uploadType({ name: 'notes', type: '', size: 1 }, withHeic)).toBe('');
+    expect(uploadType({ name: 'x.jpg', type: '', size: 1 }, withHeic)).toBe('');
+    expect(checkPhoto({ name: 'IMG_0001.heic', type: '', size: 1 }, limits)).toMatch(/isn't a supported image/);
   });
 });

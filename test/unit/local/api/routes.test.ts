@@ -146,6 +146,17 @@ describe('apiRoutes and corsConfiguration (from the resolved serverless.yml)', (
     });
   });
 
+  it('an object keeps the defaults it does not name, and exposes the headers it lists (serverless.yml: Retry-After)', () => {
+    expect(corsConfiguration(withCors({ exposedResponseHeaders: ['Retry-After'] }))).toEqual({
+      allowOrigins: ['*'],
+      allowHeaders: expect.arrayContaining(['Content-Type', 'Authorization']) as string[],
+      allowMethods: ['OPTIONS', 'PUT'],
+      exposeHeaders: ['Retry-After'],
+      allowCredentials: false,
+      maxAge: undefined,
+    });
+  });
+
   it.each([undefined, false])('cors %j: no CORS configuration', (cors) => {
     expect(corsConfiguration(withCors(cors))).toBeUndefined();
   });
