@@ -18,8 +18,10 @@ declare module 's3rver' {
     close(): Promise<void>;
     /** The Koa request handler, to serve s3rver from a server of one's own. */
     callback(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
-    /** Its filesystem store; `getSubresource(bucket, undefined, 'cors')` gives a bucket's CORS configuration. */
+    /** Its filesystem store: an object's metadata, and (`getSubresource(bucket, undefined, 'cors')`) a bucket's CORS rules. */
     store: {
+      /** Throws ENOENT when there is no such object; `etag` is the quoted MD5, as S3 sends it. */
+      getMetadata(bucket: string, key: string): Promise<{ etag: string } & Record<string, unknown>>;
       getSubresource(
         bucket: string,
         key: undefined,

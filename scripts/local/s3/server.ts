@@ -1,11 +1,13 @@
 /**
  * The local S3: s3rver, an emulator of the S3 REST API ("Amazon S3 API Reference"), behind a gate that does what
  * s3rver leaves out — Block Public Access refusing unsigned requests ("Blocking public access to your Amazon S3
- * storage") and the policy check of browser-form uploads ("Browser-based uploads using POST", post-policy.ts).
+ * storage"), the policy check of browser-form uploads ("Browser-based uploads using POST", post-policy.ts) and
+ * conditional writes ("How to prevent object overwrites with conditional writes", conditional-writes.ts).
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import S3rver from 's3rver';
+import { conditionalWrites, type S3Refusal } from './conditional-writes';
 import { checkPostUpload, type S3FormError } from './post-policy';
 import { LOCAL_S3_CREDENTIALS } from '../ports';
 import { listen } from '../common/http-server';
@@ -33,10 +35,25 @@ export function isSigned(req: http.IncomingMessage): boolean {
 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function sendError(res: http.ServerResponse, error: S3FormError, headers: Record<string, string> = {}): void {
+function sendError(res: http.ServerResponse, error: S3FormError | S3Refusal, headers: Record<string, string> = {}): void {
+  const details = Object.entries('details' in error ? (error.details ?? {}) : {})
+    .map(([name, value]) => `<${name}>${xml(value)}</${name}>`)
+    .join('');
   res
     .writeHead(error.status, { 'content-type': 'application/xml', ...headers })
-    .end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${xml(error.message)}</Message></Error>`);
+    .end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${xml(error.message)}</Message>${details}</Error>`);
+}
+
+const INTERNAL_ERROR: S3FormError = { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
+
+/** The ETag s3rver has for an object (quoted, as S3 sends it), or undefined when there is no such object. */
+async function currentEtag(server: S3rver, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    return (await server.store.getMetadata(bucket, key)).etag;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 const ACCESS_DENIED: S3FormError = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
@@ -145,22 +162,30 @@ function namesCompletedMultipartUploads(server: S3rver): (req: http.IncomingMess
 /**
  * s3rver answers anonymous requests, but every bucket of this stack blocks public access. The gate in front of it
  * refuses unsigned requests with S3's 403 AccessDenied, so locally, as on AWS, only the edge (with credentials, like
- * OAC) or a signed request reads a bucket; and it checks browser-form uploads' signed policies, which s3rver ignores.
+ * OAC) or a signed request reads a bucket; it checks browser-form uploads' signed policies, and decides conditional
+ * writes, both of which s3rver ignores. (Form uploads are not serialised with the other writes: S3 has no condition
+ * for them, and nothing of this stack writes a key both ways.)
  */
 export async function startLocalS3(options: { host: string; port: number; directory: string }): Promise<LocalS3> {
   const server = new S3rver({ directory: options.directory, silent: true });
   const s3rverHandler = server.callback();
   const completing = namesCompletedMultipartUploads(server);
+  const writes = conditionalWrites((bucket, key) => currentEtag(server, bucket, key));
   const gate = http.createServer((req, res) => {
     if (isFormUpload(req)) {
       formUpload(req, res, server, s3rverHandler).catch(() => {
-        if (!res.headersSent) sendError(res, { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' });
+        if (!res.headersSent) sendError(res, INTERNAL_ERROR);
       });
       return;
     }
     if (isSigned(req)) {
-      completing(req, res);
-      s3rverHandler(req, res);
+      const pass = () => {
+        completing(req, res);
+        s3rverHandler(req, res);
+      };
+      writes(req, res, pass, (error) => sendError(res, error)).catch(() => {
+        if (!res.headersSent) sendError(res, INTERNAL_ERROR);
+      });
       return;
     }
     sendError(res, ACCESS_DENIED);

@@ -16,18 +16,28 @@ export interface LocalSecrets {
   close: () => Promise<void>;
 }
 
-/** Port 0 picks a free port. `secrets` maps a secret name to the file holding its value (read on every call, so a new key is picked up). */
+/**
+ * Port 0 picks a free port. `secrets` maps a secret name to the file holding its value (read on every call, so a new
+ * key is picked up); `lookup` finds the file of a name not in that map (a family of secrets whose members are made
+ * while the stack runs, such as release keys), or returns undefined.
+ */
 export async function startLocalSecrets(options: {
   host: string;
   port: number;
   secrets: Record<string, string>;
+  lookup?: (name: string) => string | undefined;
   region: string;
 }): Promise<LocalSecrets> {
   const arn = (name: string) => `arn:aws:secretsmanager:${options.region}:${LOCAL_ACCOUNT_ID}:secret:${name}-local0`;
+  const find = (secretId: string): [string, string] | undefined => {
+    const name = Object.keys(options.secrets).find((key) => key === secretId || arn(key) === secretId);
+    if (name !== undefined) return [name, options.secrets[name] as string];
+    const file = options.lookup?.(secretId);
+    return file === undefined ? undefined : [secretId, file];
+  };
   const endpoint = jsonEndpoint('secretsmanager', {
     GetSecretValue: ({ SecretId }) => {
-      const name = Object.keys(options.secrets).find((key) => key === SecretId || arn(key) === SecretId);
-      const file = name === undefined ? undefined : options.secrets[name];
+      const [name, file] = (typeof SecretId === 'string' ? find(SecretId) : undefined) ?? [];
       if (name === undefined || file === undefined) {
         throw new ServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       }

@@ -27,6 +27,30 @@ describe('local Secrets Manager endpoint', () => {
     expect(out.Name).toBe('svc/local/cloudfront-key/key-1');
   });
 
+  it('finds a secret it was not given by name through its lookup (a release key made while the stack runs)', async () => {
+    // Prepare
+    const release = path.join(dir, 'release-2.pem');
+    writeFileSync(release, 'release key');
+    const lookup = await startLocalSecrets({
+      host: '127.0.0.1', port: 0, region: 'us-east-1', secrets: {},
+      lookup: (name) => (name === 'svc/local/release-key/release-2' ? release : undefined),
+    });
+    const lookupClient = new SecretsManagerClient({ region: 'us-east-1', endpoint: lookup.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
+    try {
+      // Act
+      const out = await lookupClient.send(new GetSecretValueCommand({ SecretId: 'svc/local/release-key/release-2' }));
+      const unknown = lookupClient.send(new GetSecretValueCommand({ SecretId: 'svc/local/release-key/release-3' }));
+
+      // Assess
+      expect(out.SecretString).toBe('release key');
+      await expect(unknown).rejects.toBeInstanceOf(ResourceNotFoundException);
+    } finally {
+      lookupClient.destroy();
+      await lookup.close();
+    }
+  });
+
   it('answers an unknown secret with ResourceNotFoundException', async () => {
     await expect(client.send(new GetSecretValueCommand({ SecretId: 'svc/local/other' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
