@@ -4,6 +4,7 @@
  */
 import { analyticsBench } from './analytics';
 import { coldstartBench } from './coldstart';
+import { releasesBench } from './releases';
 import { thumbnailsBench } from './thumbnails';
 import { signingBench } from './signing';
 import { welcomeBench } from './welcome';
@@ -15,12 +16,14 @@ export interface BenchTable {
   notes?: string[];
 }
 
-const sections: { name: string; run: () => Promise<BenchTable> }[] = [
+/** A section prints one table, or several when it measures more than one thing (releases: publish, downloads, origin). */
+const sections: { name: string; run: () => Promise<BenchTable | BenchTable[]> }[] = [
   { name: 'welcome', run: welcomeBench },
   { name: 'thumbnails', run: thumbnailsBench },
   { name: 'signing', run: signingBench },
   { name: 'coldstart', run: coldstartBench },
   { name: 'analytics', run: analyticsBench },
+  { name: 'releases', run: releasesBench },
 ];
 
 function print(table: BenchTable): void {
@@ -38,7 +41,8 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   for (const section of sections) {
     if (only.length > 0 && !only.includes(section.name)) continue;
-    print(await section.run());
+    const tables = await section.run();
+    for (const table of Array.isArray(tables) ? tables : [tables]) print(table);
   }
 }
 

@@ -26,7 +26,7 @@ import { startEdge } from './server';
 import { attachSignedRequestAuth } from './signed-requests';
 
 /** Room for a release file of a few hundred MB and its neighbours; a larger object passes through uncached. */
-const CACHE_BYTES = 2 * 1024 ** 3;
+export const CACHE_BYTES = 2 * 1024 ** 3;
 
 export const edge: StandIn = {
   name: 'edge',
