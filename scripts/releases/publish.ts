@@ -38,7 +38,13 @@ import {
 import { contentTypeFor } from '../publish/diff';
 
 const MIB = 1024 * 1024;
-/** Defaults until the releases benchmark picks better ones; both are options of the command. */
+/**
+ * Chosen with `npm run bench -- releases` (a sweep of 8/16/32 MiB parts × 4/8 in parallel over 200 MiB, local S3, in
+ * alternating passes): no setting beat 8 MiB × 4 by more than the shared machine's drift, which reordered them from one
+ * run to the next, and 32 MiB parts were slower in most runs (up to 20 %). So the smallest of the equals: 32 MiB held
+ * in memory, and a failed part costs 8 MiB to send again. Both are options of the command, for a link where more
+ * parts in parallel pay (S3 over a network is limited by latency, the local S3 by the CPU).
+ */
 export const DEFAULT_PART_SIZE = 8 * MIB;
 export const DEFAULT_QUEUE_SIZE = 4;
 /** S3's multipart limits ("Amazon S3 multipart upload limits", Amazon S3 User Guide). */
