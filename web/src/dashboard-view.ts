@@ -6,6 +6,7 @@
 import type { FetchedReport } from './api';
 import { ApiError, describeApiError } from './messages';
 import { formatTime, REPORT_VIEWS, ReportFormatError, shapeReport, summarize, type DailyChart, type Ranking, type ReportData, type ReportName } from './reports';
+import { element } from './element';
 
 export type ReportState =
   | { status: 'loading' }
@@ -49,20 +50,6 @@ export function reportState(name: ReportName, outcome: PromiseSettledResult<Fetc
 }
 
 const disposers = new WeakMap<HTMLElement, () => void>();
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  props: { className?: string; text?: string; attrs?: Record<string, string> } = {},
-  children: (Node | string)[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (props.className !== undefined) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 /** The static part of a report's section: its heading and what it counts. Ids are stable: `report-<name>`. */
 export function reportSection(doc: Document, name: ReportName): HTMLElement {

@@ -5,25 +5,12 @@
  */
 import type { ChannelState, DownloadsState, VersionView } from './downloads';
 import { formatBytes } from './messages';
+import { element } from './element';
 
 export interface ViewOptions {
   /** The viewer's, unless given (tests fix them). */
   locale?: string;
   timeZone?: string;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  props: { className?: string; text?: string; attrs?: Record<string, string> } = {},
-  children: (Node | string)[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (props.className !== undefined) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
 }
 
 function notice(doc: Document, text: string, kind: 'info' | 'error'): HTMLElement {

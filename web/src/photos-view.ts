@@ -5,6 +5,7 @@
  * code, and a file name is the user's own text); `data-status` on each card says which state, for tests and styles.
  */
 import { shownThumbnails, type PhotoThumbnail } from './photos';
+import { element } from './element';
 
 export interface ViewOptions {
   /** The viewer's, unless given (tests fix them). */
@@ -66,20 +67,6 @@ export function photoLabel(facts: CardFacts, options: ViewOptions = {}): string 
 export function deleteQuestion(facts: CardFacts, options: ViewOptions = {}): string {
   const what = facts.name ?? `The photo uploaded ${formatDateTime(facts.createdAt, options)}`;
   return `${what} and all its thumbnails will be deleted. This cannot be undone.`;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  props: { className?: string; text?: string; attrs?: Record<string, string> } = {},
-  children: (Node | string)[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (props.className !== undefined) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
 }
 
 function thumbnailImage(doc: Document, facts: CardFacts, thumbnails: readonly PhotoThumbnail[], options: CardOptions): HTMLElement {
