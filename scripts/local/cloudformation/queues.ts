@@ -6,6 +6,7 @@ import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/c
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { resourcesOfType, type ServiceConfig } from '../service-config';
 import { localArn, physicalName, resolve, type Lookup } from '../common/intrinsics';
+import { conditionHolds } from './conditions';
 
 export interface LocalQueue {
   url: string;
@@ -68,6 +69,9 @@ export async function createMessaging(
   }
 
   for (const [logicalId, resource] of resourcesOfType(config, 'AWS::SNS::Subscription')) {
+    // A subscription whose Condition fails on this stage is not created (the ops alerts' email, '' locally).
+    const condition = (resource as { Condition?: unknown }).Condition;
+    if (typeof condition === 'string' && !conditionHolds(config, condition, logicalId)) continue;
     const props = resource.Properties ?? {};
     if (props.Protocol !== 'sqs') throw new Error(`${logicalId}: only sqs subscriptions run locally`);
     const topicArn = resolve(props.TopicArn, lookup);
