@@ -4,8 +4,9 @@
  * batch failures, bisection, the record age limit — shared/invoke.ts — and the on-failure message, which describes the
  * batch rather than carrying it.
  */
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { deliverWithRetries, type AttemptResult, type GivenUp, type RetryPolicy } from '../common/invoke';
+import { deliverWithRetries, invoke, type AttemptResult, type GivenUp, type Invocation, type RetryPolicy } from '../common/invoke';
 
 export type InvokeResult = AttemptResult<string>;
 export type FailedBatch = GivenUp<DynamoDBRecord, string>;
@@ -75,4 +76,30 @@ export function failureMessage(
       streamArn: context.streamArn,
     },
   };
+}
+
+/**
+ * One attempt at a batch. An Invoke that never reached the function (the local Lambda API down or restarting) is a
+ * failed attempt like a function error: the batch is retried with the back-off, bounded by the mapping's retries and
+ * record age, and never skipped — the reader has already read past it, so a thrown error here used to lose the batch.
+ * A response that is not a partial batch response is a failure of the whole batch, as Lambda treats one ("Configuring
+ * partial batch response with DynamoDB and Lambda": an invalid JSON response fails the batch).
+ */
+export async function invokeStreamBatch(lambda: LambdaClient, name: string, records: DynamoDBRecord[]): Promise<InvokeResult> {
+  let result: Invocation;
+  try {
+    result = await invoke(lambda, name, { Records: records });
+  } catch (error) {
+    return { error: `Invoke of ${name} failed: ${(error as Error).message}`.slice(0, 1000) };
+  }
+  if ('functionError' in result) return { error: result.functionError.slice(0, 1000) };
+  let body: { batchItemFailures?: { itemIdentifier?: unknown }[] } | null | undefined;
+  try {
+    body = result.payload === '' ? undefined : (JSON.parse(result.payload) as typeof body);
+  } catch {
+    return { error: `${name} returned a response that is not JSON` };
+  }
+  const failures = body?.batchItemFailures;
+  if (failures !== undefined && !Array.isArray(failures)) return { error: `${name} returned batchItemFailures that is not a list` };
+  return { batchItemFailures: failures?.map((failure) => (typeof failure?.itemIdentifier === 'string' ? failure.itemIdentifier : '')) };
 }

@@ -25,9 +25,9 @@ import { localClientConfig } from '../ports';
 import type { ServiceConfig } from '../service-config';
 import { Batcher } from '../common/batcher';
 import { functionName, lambdaArn, physicalName } from '../common/intrinsics';
-import { invoke, sendToDestination } from '../common/invoke';
+import { sendToDestination } from '../common/invoke';
 import type { StandIn } from '../stand-in';
-import { deliverBatch, failureMessage, sequenceOf, streamRetryDelayMs, type InvokeResult } from './delivery';
+import { deliverBatch, failureMessage, invokeStreamBatch, sequenceOf, streamRetryDelayMs, type InvokeResult } from './delivery';
 import { passesFilters } from './filters';
 import { Checkpoints, dynamoDbStreamReads, ShardReader, type ShardRecord } from './shards';
 import { streamSubscriptions } from './subscriptions';
@@ -71,12 +71,7 @@ export async function startStreamPollers(options: StreamPollerOptions): Promise<
       throw new Error(`${functionKey}: on-failure queue ${subscription.onFailureQueue} is not a local queue`);
     }
 
-    const invokeBatch = async (records: DynamoDBRecord[]): Promise<InvokeResult> => {
-      const result = await invoke(lambda, name, { Records: records });
-      if ('functionError' in result) return { error: result.functionError.slice(0, 1000) };
-      const body = result.payload === '' ? undefined : (JSON.parse(result.payload) as { batchItemFailures?: { itemIdentifier: string }[] } | null);
-      return { batchItemFailures: body?.batchItemFailures?.map((failure) => failure.itemIdentifier) };
-    };
+    const invokeBatch = (records: DynamoDBRecord[]): Promise<InvokeResult> => invokeStreamBatch(lambda, name, records);
 
     const deliver = async (batch: ShardRecord[]) => {
       const shardId = batch[0]!.shardId;

@@ -1,5 +1,8 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { deliverBatch, failureMessage, streamRetryDelayMs, type FailedBatch, type InvokeResult } from '../../../../scripts/local/streams/delivery';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { deliverBatch, failureMessage, invokeStreamBatch, streamRetryDelayMs, type FailedBatch, type InvokeResult } from '../../../../scripts/local/streams/delivery';
+import { localClientConfig } from '../../../../scripts/local/ports';
+import { startFakeLambda } from '../../../support/fake-lambda';
 import { streamRecord, subscriberItem } from '../../../support/subscriptions';
 
 const settings = {
@@ -175,6 +178,65 @@ describe('stream delivery (as the event source mapping does it)', () => {
     expect(message).toMatchObject({
       requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 6, functionArn: 'arn:fn' },
       DDBStreamBatchInfo: { shardId: 'shard-1', startSequenceNumber: seq(batch[0]!), endSequenceNumber: seq(batch[1]!), batchSize: 2, streamArn: 'arn:stream' },
+    });
+  });
+
+  describe('one attempt through the Lambda API', () => {
+    it('counts an Invoke that never reached the function as a failed attempt, so the batch is retried, not lost', async () => {
+      // Prepare: the Lambda API is down for the first two attempts (nothing listens on the port), then back.
+      const up = await startFakeLambda(() => ({ batchItemFailures: [] }));
+      const down = new LambdaClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 });
+      const batch = records(3);
+      const failures: FailedBatch[] = [];
+      let attempt = 0;
+      try {
+        // Act
+        const result = await deliverBatch(batch, settings, {
+          invoke: (sent) => invokeStreamBatch((attempt += 1) <= 2 ? down : up.client, 'serverless-blog-local-welcome', sent),
+          onFailure: async (f) => void failures.push(f),
+        });
+
+        // Assess: bisection splits the batch on the first failure; every record reaches the function once it is back.
+        expect(result.aborted).toBe(false);
+        expect(failures).toEqual([]);
+        expect(up.invocations.flatMap((call) => (call.event as { Records: DynamoDBRecord[] }).Records.map(seq)).sort()).toEqual(batch.map(seq).sort());
+      } finally {
+        down.destroy();
+        await up.close();
+      }
+    });
+
+    it('hands the whole batch to the on-failure destination when the API stays down past the retries', async () => {
+      const down = new LambdaClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 });
+      const failures: FailedBatch[] = [];
+      try {
+        await deliverBatch(records(1), { ...settings, bisectBatchOnFunctionError: false }, {
+          invoke: (sent) => invokeStreamBatch(down, 'serverless-blog-local-welcome', sent),
+          onFailure: async (f) => void failures.push(f),
+        });
+        expect(failures).toHaveLength(1);
+        expect(failures[0]).toMatchObject({ condition: 'RetryAttemptsExhausted', invokeCount: 3 });
+        expect(String(failures[0]!.error)).toMatch(/^Invoke of serverless-blog-local-welcome failed/);
+      } finally {
+        down.destroy();
+      }
+    });
+
+    it('fails the whole batch on a partial batch response whose item identifier is null, as Lambda does', async () => {
+      const fn = await startFakeLambda(() => ({ batchItemFailures: [{ itemIdentifier: null }] }));
+      try {
+        const result = await invokeStreamBatch(fn.client, 'f', records(2));
+        // An id that names no record of the batch: deliverWithRetries retries the whole batch (delivery tests above).
+        expect(result).toEqual({ batchItemFailures: [''] });
+        const failures: FailedBatch[] = [];
+        await deliverBatch(records(2), { ...settings, maximumRetryAttempts: 0, bisectBatchOnFunctionError: false }, {
+          invoke: (sent) => invokeStreamBatch(fn.client, 'f', sent),
+          onFailure: async (f) => void failures.push(f),
+        });
+        expect(failures[0]?.records).toHaveLength(2);
+      } finally {
+        await fn.close();
+      }
     });
   });
 });
