@@ -62,7 +62,12 @@ const defaults: CommandDeps = {
 
 /** What `npm run metrics` prints for `args`; MetricsUnavailable (exit 1) when there is nothing to show. */
 export async function metricsCommand(args: string[], deps: CommandDeps = defaults): Promise<string> {
-  const { values } = parseArgs({ args, options: { stage: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { stage: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (error) {
+    throw new MetricsUnavailable(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
   if (values.help) return USAGE;
   if (!values.stage) throw new MetricsUnavailable(USAGE);
   if (values.stage !== 'local') {

@@ -112,7 +112,7 @@ export class MetricTotals {
 
   #add(flowName: string, metric: EmfMetric, by: string | undefined): void {
     let metrics = this.#flows.get(flowName);
-    if (!metrics) this.#flows.set(flowName, (metrics = new Map()));
+    if (!metrics) this.#flows.set(flowName, (metrics = new Map<string, MetricTotal>()));
     let total = metrics.get(metric.name);
     if (!total) metrics.set(metric.name, (total = { total: 0, samples: 0, unit: metric.unit, by: {} }));
     const value = sum(metric.values);
@@ -126,7 +126,7 @@ export class MetricTotals {
     for (const name of [...FLOW_NAMES, OTHER]) {
       const metrics = this.#flows.get(name);
       if (!metrics) continue;
-      const order = name === OTHER ? [] : flow(name as FlowName).metrics.map((metric) => metric.name as string);
+      const order = name === OTHER ? [] : flow(name as FlowName).metrics.map((metric) => metric.name);
       const rank = (metric: string) => (order.includes(metric) ? order.indexOf(metric) : metric === COLD_START ? order.length : order.length + 1);
       const names = [...metrics.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
       flows[name] = {
@@ -154,7 +154,8 @@ export function renderSummary(snapshot: MetricsSnapshot, now = new Date()): stri
         : `${formatNumber(total.total / total.samples)} ${total.unit} on average of ${total.samples}`;
       const by = Object.entries(total.by)
         .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
-        .map(([key, count]) => `${key} ${formatNumber(count)}`);
+        // A sum of milliseconds per function says little: name them only.
+        .map(([key, count]) => (isCount(total.unit) ? `${key} ${formatNumber(count)}` : key));
       lines.push(`    ${metric.padEnd(width)}  ${value}${by.length > 0 ? `  (${by.join(', ')})` : ''}`);
     }
   }
