@@ -25,6 +25,8 @@ export interface LocalPorts {
   schedules: number;
   /** The CloudFront API of the local edge (CreateInvalidation), apart from the port viewers use, as on AWS. */
   cloudfront: number;
+  /** The metric totals of the functions' EMF lines (metrics/), for `npm run metrics`. */
+  metrics: number;
 }
 
 export const HOST = '127.0.0.1';
@@ -35,7 +37,7 @@ export const localUrl = (port: number): string => `http://${HOST}:${port}`;
 const BASE: LocalPorts = {
   dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080,
   messaging: 4566, secrets: 4584, kinesis: 4567, kinesisTls: 4568, athena: 4585, schedules: 4586,
-  cloudfront: 4587,
+  cloudfront: 4587, metrics: 4588,
 };
 
 export function localPorts(offset = Number(process.env.LOCAL_PORT_OFFSET ?? 0)): LocalPorts {

@@ -15,6 +15,8 @@ import { firehose } from './firehose';
 import { kinesis } from './kinesis';
 import { offline } from './lambda';
 import { messaging } from './messaging';
+import { metrics } from './metrics';
+import type { MetricsSnapshot } from './metrics/totals';
 import { queuePollers } from './queues';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { s3, s3Events } from './s3';
@@ -29,7 +31,7 @@ import { streamPollers } from './streams';
 
 /** In start order. The first step's emulators read no template: they start while the framework resolves it. */
 export const STACK: readonly Step[] = [
-  [template, dynamodbLocal, s3, messaging, ses],
+  [template, dynamodbLocal, s3, messaging, ses, metrics],
   secretsManager,
   [cognito, kinesis],
   resources,
@@ -81,6 +83,8 @@ export interface LocalStack {
   table: [string, string][];
   /** The URL of each stand-in that has one, by name. */
   urls: Record<string, string>;
+  /** The functions' metric totals since the stack started (metrics/). */
+  metrics(): MetricsSnapshot;
   /** Resolves when any emulator process exits on its own (a crash). */
   crashed: Promise<string>;
   stop(): Promise<void>;
@@ -117,6 +121,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     logDir: logs,
     table: shown.map(({ standIn, running }) => [standIn.row!.label, [running.url, running.note].filter(Boolean).join('  ')]),
     urls: Object.fromEntries(started.flatMap(({ standIn, running }) => (running.url ? [[standIn.name, running.url]] : []))),
+    metrics: () => use(metrics).totals.snapshot(),
     crashed,
     async stop() {
       await stopInReverse(started);

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { localPorts } from './ports';
 import { ROOT } from './service-config';
+import { renderSummary } from './metrics/totals';
 import { startLocalStack, type LocalStack } from './stack';
 
 // The SDK's notice that Node 20 will be unsupported by future releases; the functions run on nodejs24.x.
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${why} — stopping the local stack…`);
+    console.log(`\n${renderSummary(stack.metrics())}\n`);
     await stack.stop();
     console.log('Stopped.');
     process.exit(code);

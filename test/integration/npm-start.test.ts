@@ -45,6 +45,22 @@ function npmStart(): {
   return { child, output: () => output, ready, stopped, exited };
 }
 
+/** `npm run metrics -- --stage local` from another terminal, for this stack. */
+function npmRunMetrics(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '-s', 'metrics', '--', '--stage', 'local'], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_PORT_OFFSET: String(OFFSET) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let [stdout, stderr] = ['', ''];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 async function listening(): Promise<string[]> {
   const open: string[] = [];
   for (const [name, port] of Object.entries(ports) as [string, number][]) if (await portAcceptsConnections(HOST, port)) open.push(name);
@@ -62,9 +78,11 @@ describe('npm start', () => {
     await run.ready;
     const site = await fetch(`http://${HOST}:${ports.edge}/`);
     const health = await fetch(`http://${HOST}:${ports.api}/health`);
+    const metrics = target === 'group' ? await npmRunMetrics() : undefined;
     process.kill(target === 'group' ? -run.child.pid! : run.child.pid!, signal);
     await run.exited; // npm relays the signal and ends; the stack shuts down behind it
     await run.stopped;
+    const afterStop = target === 'group' ? await npmRunMetrics() : undefined;
 
     // Assess
     for (const label of ['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox']) {
@@ -75,6 +93,10 @@ describe('npm start', () => {
     expect(site.status).toBe(200);
     expect(health.status).toBe(200);
     expect(run.output()).toContain(`${signal} — stopping the local stack`);
+    // The metric totals, on demand from another terminal and on the way out (their content: unit/local/metrics/).
+    expect(run.output()).toMatch(/stopping the local stack…\n\nMetrics of stage local since \d\d:\d\d:\d\d UTC/);
+    if (metrics) expect(metrics).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Metrics of stage local since /) as string });
+    if (afterStop) expect(afterStop).toMatchObject({ code: 1, stderr: expect.stringMatching(/^The local stack is not running/) as string });
     expect(await listening()).toEqual([]);
   }, 180_000);
 });

@@ -4,6 +4,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { mapLines } from './lines';
 
 /** A child process of the local stack, in its own process group so that stopping it stops its children too. */
 export interface ManagedProcess {
@@ -20,6 +21,8 @@ export interface SpawnOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   logDir: string;
+  /** Each line of its standard output as the log should show it (lines.ts: longer lines pass as they are). */
+  stdoutLines?: { map: (line: string) => string; maxLineBytes: number };
 }
 
 const live = new Set<ChildProcess>();
@@ -50,7 +53,11 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
   });
   // <name>.pid beside the log: tests that take an emulator down (an SES outage) find it there.
   if (child.pid !== undefined) writeFileSync(path.join(options.logDir, `${options.name}.pid`), String(child.pid));
-  child.stdout?.pipe(log, { end: false });
+  const lines = options.stdoutLines;
+  const mapped = lines && child.stdout ? child.stdout.pipe(mapLines(lines.map, lines.maxLineBytes)) : undefined;
+  (mapped ?? child.stdout)?.pipe(log, { end: false });
+  // The mapped output reaches the log a little after the process exits: stop() ends the log only once it has.
+  const mappedEnded = new Promise<void>((resolve) => (mapped ? mapped.once('end', resolve).once('error', () => resolve()) : resolve()));
   child.stderr?.pipe(log, { end: false });
   live.add(child);
   const exited = new Promise<void>((resolve) => {
@@ -75,6 +82,7 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
       clearTimeout(timer);
       // The group may still hold grandchildren (e.g. a worker the framework forked): make sure they are gone.
       killGroup(child, 'SIGKILL');
+      await Promise.race([mappedEnded, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       log.end();
     },
   };

@@ -10,6 +10,7 @@ import { FRONT_SECRET_HEADER } from '../api/front';
 import { localUrl } from '../ports';
 import { ROOT } from '../service-config';
 import { httpOk, waitUntil } from '../common/processes';
+import { metrics } from '../metrics';
 import type { StandIn } from '../stand-in';
 
 export const offline: StandIn<{ backendSecret: string }> = {
@@ -30,6 +31,8 @@ export const offline: StandIn<{ backendSecret: string }> = {
       // The function timeout is lambda-worker.cjs's (preloaded with the guard), which leaves Init out of it.
       args: ['offline', 'start', '--stage', 'local', '--noTimeout'],
       cwd: ROOT,
+      // The functions' output: EMF lines counted and shown readable (metrics/).
+      stdoutLines: ctx.use(metrics).mapOfflineLines,
       env: {
         ...ctx.env,
         NODE_OPTIONS: [ctx.env.NODE_OPTIONS, `--require ${JSON.stringify(guard)}`].filter(Boolean).join(' '),

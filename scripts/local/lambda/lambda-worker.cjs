@@ -21,15 +21,27 @@
 //    where the function's result is still a value: an HTTP API event gets that 500 as its response, and the error
 //    goes to the log, as Lambda writes it to CloudWatch. Every other invocation (the Lambda API of the stream
 //    pollers, S3 notifications and Cognito triggers) gets the error as before, so their retries still see it.
+//
+// 3. The function's output names the function. On AWS each function writes to a log group of its own; here every
+//    environment writes to serverless-offline's output. A line that may be an Embedded Metric Format document (a JSON
+//    object with `_aws`) leaves prefixed with `(λ: <function key>) `, so the stack's metric totals (metrics/) know
+//    whose metric it is; every other line leaves as the function wrote it.
 'use strict';
 const { availableParallelism } = require('node:os');
 const path = require('node:path');
+const readline = require('node:readline');
 const { setTimeout, clearTimeout } = require('node:timers');
 const { INTERNAL_SERVER_ERROR, httpApiResponse, isHttpApiEvent, responseProblem } = require('./http-api-response.cjs');
 
 const RUNTIME = path.join(__dirname, 'lambda-runtime.mjs'); // eslint-disable-line no-undef -- CommonJS
 /** "Lambda execution environment lifecycle": the Init phase is limited to 10 seconds. */
 const INIT_LIMIT_MS = 10_000;
+
+/** Lambda's reserved variable for an environment started on demand; Powertools counts a cold start only then. */
+const INITIALIZATION_TYPE = { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
+
+/** A line of a function's output that may be an EMF document: metrics/emf.ts decides. */
+const mayBeEmf = (line) => line.trimStart().startsWith('{') && line.includes('"_aws"');
 
 /** Environments initialising now, at most one per core; the rest wait their turn (see 1. above). */
 const initSlots = { free: availableParallelism(), waiting: [] };
@@ -71,6 +83,7 @@ class LambdaEnvironment {
   #options;
   #offlineRunnerDir;
   #log;
+  #write;
   /** The environment's worker thread and its state, or undefined before it starts and after it ended. */
   #env;
   #queue = [];
@@ -78,11 +91,12 @@ class LambdaEnvironment {
   /** Set by terminate() while invocations are in flight: resolved when the last of them has been answered. */
   #drained;
 
-  constructor(RealWorker, helperFile, options, log = require('node:console').error) {
+  constructor(RealWorker, helperFile, options, log = require('node:console').error, write = (text) => process.stdout.write(text)) {
     this.#RealWorker = RealWorker;
     this.#options = options;
     this.#offlineRunnerDir = path.dirname(String(helperFile));
     this.#log = log;
+    this.#write = write;
     this.#start();
   }
 
@@ -112,11 +126,19 @@ class LambdaEnvironment {
   }
 
   #spawn(env) {
+    const given = this.#options.env;
     const worker = new this.#RealWorker(RUNTIME, {
-      env: this.#options.env,
+      // serverless-offline passes the function's own environment (an object); anything else is left as it is.
+      env: typeof given === 'object' && given !== null ? { ...given, ...INITIALIZATION_TYPE } : given,
       workerData: { ...this.#options.workerData, offlineRunnerDir: this.#offlineRunnerDir },
+      // The thread's output comes here, not straight to this process's (see 3. above).
+      stdout: true,
     });
     env.worker = worker;
+    const prefix = `(λ: ${this.#functionKey}) `;
+    readline.createInterface({ input: worker.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      this.#write(`${mayBeEmf(line) ? prefix : ''}${line}\n`);
+    });
     const limit = INIT_LIMIT_MS + this.#timeoutMs;
     env.initTimer = setTimeout(() => this.#end(env, timeoutError(limit), 'Init did not finish'), limit);
     env.initTimer.unref();
@@ -218,9 +240,9 @@ function isOfflineWorkerHelper(filename) {
 }
 
 /** A Worker constructor that makes a LambdaEnvironment for serverless-offline's helper and a real Worker otherwise. */
-function lambdaAwareWorker(RealWorker, log) {
+function lambdaAwareWorker(RealWorker, log, write) {
   function Worker(filename, options) {
-    if (isOfflineWorkerHelper(filename)) return new LambdaEnvironment(RealWorker, filename, options, log);
+    if (isOfflineWorkerHelper(filename)) return new LambdaEnvironment(RealWorker, filename, options, log, write);
     return Reflect.construct(RealWorker, [filename, options], new.target ?? RealWorker);
   }
   Worker.prototype = RealWorker.prototype;

@@ -6,7 +6,7 @@ describe('localPorts: every port of the stack moves with one offset', () => {
     const [base, moved] = [localPorts(0), localPorts(100)];
 
     // Assess
-    expect(base).toEqual({ dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080, messaging: 4566, secrets: 4584, kinesis: 4567, kinesisTls: 4568, athena: 4585, schedules: 4586, cloudfront: 4587 });
+    expect(base).toEqual({ dynamodb: 8000, s3: 4569, cognito: 9229, ses: 8005, api: 3000, apiBackend: 3003, lambda: 3002, edge: 8080, messaging: 4566, secrets: 4584, kinesis: 4567, kinesisTls: 4568, athena: 4585, schedules: 4586, cloudfront: 4587, metrics: 4588 });
     for (const [name, port] of Object.entries(base)) expect(moved[name as keyof typeof moved]).toBe(port + 100);
   });
 

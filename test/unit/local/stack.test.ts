@@ -49,7 +49,7 @@ describe('the local stack', () => {
     const rows = standIns.filter((standIn) => standIn.row).sort((a, b) => a.row!.rank - b.row!.rank);
 
     // Assess
-    expect(rows.map((standIn) => standIn.row!.label)).toEqual(['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox', 'SNS + SQS', 'Kinesis', 'Lambda API', 'Athena', 'Schedules']);
+    expect(rows.map((standIn) => standIn.row!.label)).toEqual(['Blog site', 'HTTP API', 'S3', 'DynamoDB', 'Cognito', 'SES inbox', 'SNS + SQS', 'Kinesis', 'Lambda API', 'Athena', 'Schedules', 'Metrics']);
     expect(new Set(standIns.map((standIn) => standIn.name)).size).toBe(standIns.length);
   });
 
@@ -58,6 +58,6 @@ describe('the local stack', () => {
     const [first] = STACK;
 
     // Assess
-    expect((first as StandIn<unknown>[]).map((standIn) => standIn.name)).toEqual(['template', 'dynamodb', 's3', 'messaging', 'ses']);
+    expect((first as StandIn<unknown>[]).map((standIn) => standIn.name)).toEqual(['template', 'dynamodb', 's3', 'messaging', 'ses', 'metrics']);
   });
 });

@@ -5,10 +5,12 @@
  */
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { offlineLine } from '../../../../scripts/local/metrics';
+import { MetricTotals } from '../../../../scripts/local/metrics/totals';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lambdaWorker = require('../../../../scripts/local/lambda/lambda-worker.cjs') as {
-  lambdaAwareWorker: (real: typeof Worker, log?: (line: string) => void) => new (file: string, options: object) => Environment;
+  lambdaAwareWorker: (real: typeof Worker, log?: (line: string) => void, write?: (text: string) => void) => new (file: string, options: object) => Environment;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const httpApiResponse = require('../../../../scripts/local/lambda/http-api-response.cjs') as {
@@ -39,7 +41,8 @@ afterAll(async () => {
 
 function environment(handler: string, { timeout = 2_000, env = {} }: { timeout?: number; env?: Record<string, string> } = {}) {
   const logs: string[] = [];
-  const LambdaAwareWorker = lambdaWorker.lambdaAwareWorker(Worker, (line) => logs.push(line));
+  const written: string[] = [];
+  const LambdaAwareWorker = lambdaWorker.lambdaAwareWorker(Worker, (line) => logs.push(line), (text) => written.push(text));
   const created = new LambdaAwareWorker(HELPER, {
     env: { ...env },
     workerData: { codeDir: FIXTURES, functionKey: 'subscribe', handler, servicePath: FIXTURES, timeout },
@@ -54,7 +57,7 @@ function environment(handler: string, { timeout = 2_000, env = {} }: { timeout?:
       });
       created.postMessage({ event, context: { awsRequestId: 'r' }, port: port2 }, [port2]);
     });
-  return { invoke, logs, environment: created };
+  return { invoke, logs, written, environment: created };
 }
 
 const INTERNAL = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}', isBase64Encoded: false };
@@ -156,6 +159,33 @@ describe('terminate(), as serverless-offline calls it when the functions are reb
     const { invoke, environment: lambda } = environment('handlers.slow', { timeout: 5_000 });
     await invoke(httpEvent({ ms: 0 }));
     await expect(lambda.terminate()).resolves.toEqual(expect.any(Number));
+  });
+});
+
+describe('the function\'s output names the function on its EMF lines (on AWS its log group does)', () => {
+  it('prefixes each EMF line with the function key, leaves the others as printed, and starts on demand (ColdStart)', async () => {
+    // Prepare
+    const { invoke, written } = environment('metrics.handler', { env: { AWS_LAMBDA_FUNCTION_NAME: 'serverless-blog-local-welcome' } });
+
+    // Act
+    await invoke({});
+    await invoke({});
+    // The thread's output may arrive after its answer: wait for the last line (bounded by the test's time limit).
+    const lines = () => written.join('').split('\n').filter(Boolean);
+    while (lines().filter((line) => line === 'a plain line').length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Assess
+    const emf = lines().filter((line) => line.includes('"_aws"'));
+    expect(emf).toHaveLength(3); // ColdStart once, WelcomeSent twice
+    for (const line of emf) expect(line.startsWith('(λ: subscribe) {"_aws":')).toBe(true);
+    expect(lines().filter((line) => line === '{"level":"INFO","message":"welcome sent"}')).toHaveLength(2);
+    // …and the stack's log shows them readable (the fixture's function key is `subscribe`)
+    const totals = new MetricTotals();
+    expect(emf.map((line) => offlineLine(totals, line))).toEqual([
+      'metrics  subscriptions/subscribe  ColdStart 1',
+      'metrics  subscriptions/subscribe  WelcomeSent 1',
+      'metrics  subscriptions/subscribe  WelcomeSent 1',
+    ]);
   });
 });
 

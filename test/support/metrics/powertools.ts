@@ -1,0 +1,30 @@
+/** Real Embedded Metric Format lines, as Powertools Metrics (the library the functions use) prints them. */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/** The lines `emit` makes Powertools print: a Metrics of the service and stage local, as the functions configure it. */
+export function powertoolsLines(emit: (metrics: Metrics) => void, options: { functionName?: string } = {}): string[] {
+  const printed: string[] = [];
+  const initialization = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+  // Powertools counts a cold start only in an environment Lambda started on demand (commons Utility).
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+  // Powertools writes with a Console of its own on process.stdout, made in its constructor: catch it there.
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    printed.push(...String(chunk).split('\n').filter((line) => line.length > 0));
+    return true;
+  });
+  try {
+    const metrics = new Metrics({
+      namespace: 'serverless-blog',
+      serviceName: 'serverless-blog',
+      defaultDimensions: { stage: 'local' },
+      functionName: options.functionName,
+    });
+    emit(metrics);
+    metrics.publishStoredMetrics();
+  } finally {
+    write.mockRestore();
+    if (initialization === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = initialization;
+  }
+  return printed;
+}
