@@ -169,6 +169,11 @@ function describeStack(template, functionKeys, flows) {
     const onFailure = config.Properties?.DestinationConfig?.OnFailure?.Destination;
     if (onFailure !== undefined) fn.queues.add(addFailureStore(onFailure));
   }
+  // An SNS subscription's dead-letter queue belongs to the function the subscription delivers to.
+  for (const [id, subscription] of ofType('AWS::SNS::Subscription')) {
+    const fn = functionOf(subscription.Properties?.Endpoint);
+    if (fn !== undefined && deadLetterOf.has(id)) fn.queues.add(deadLetterOf.get(id));
+  }
   for (const fn of functions) fn.queues.delete(undefined);
 
   // A function may send mail when its role allows ses:SendEmail / ses:SendRawEmail (the SES v1 and v2 actions).
@@ -183,13 +188,6 @@ function describeStack(template, functionKeys, flows) {
     }
   }
 
-  const queueOwners = new Map();
-  for (const fn of functions) for (const queue of fn.queues) queueOwners.set(queue, fn);
-  const orphans = [...failureStores].filter((queue) => !queueOwners.has(queue));
-  if (orphans.length > 0) {
-    // Still alarmed; the dashboard draws a queue in the row of the function it belongs to.
-    throw new Error(`failure queue(s) ${orphans.join(', ')} belong to no function: the dashboard cannot place them`);
-  }
   return {
     functions,
     failureStores: [...failureStores],
@@ -220,7 +218,6 @@ function defineAlarms(stack, settings, { service, stage }) {
   const prefix = `${service}-${stage}`;
   const period = settings.alarmPeriodSeconds;
   const window = { EvaluationPeriods: settings.alarmEvaluationPeriods, DatapointsToAlarm: settings.alarmDatapointsToAlarm };
-  const minutes = (period * settings.alarmEvaluationPeriods) / 60;
   const mOfN = `${settings.alarmDatapointsToAlarm} of ${settings.alarmEvaluationPeriods} periods of ${period} s`;
   const add = (logicalId, flow, properties, condition) => alarms.push({ logicalId, flow, properties, condition });
 
@@ -561,6 +558,17 @@ function dashboardBody(stack, alarms, flows, settings, { service, stage }) {
       graph(`Business metrics (namespace ${service})`, metrics, {}, 12);
     }
   }
+  // Failure queues no function reads or fails into (a subscription's DLQ of a topic without a function, …): alarmed
+  // all the same, and drawn here so that none is missing from the dashboard.
+  const placed = new Set(stack.functions.flatMap((fn) => [...fn.queues]));
+  const unplaced = stack.failureStores.filter((queue) => !placed.has(queue));
+  if (unplaced.length > 0) {
+    grid.newLine();
+    text('### Failure queues of no function');
+    graph('Queue depth (messages visible)', unplaced.map((queue) => [
+      'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', { 'Fn::GetAtt': [queue, 'QueueName'] }, { stat: 'Maximum', label: queue },
+    ]));
+  }
   return { start: '-PT12H', periodOverride: 'auto', widgets: grid.widgets };
 }
 
@@ -615,7 +623,7 @@ class Operations {
     try {
       const added = operationsResources(template, {
         functionKeys,
-        flows: loadFlows(),
+        flows: loadFlows(this.serverless.serviceDir),
         settings: readSettings(service.custom?.operations),
         service: service.service,
         stage: provider.getStage(),
@@ -637,9 +645,10 @@ class Operations {
  * API (a devDependency, used by the npm scripts already): the packaging reads the same file the functions bundle, no
  * copy. Loaded at packaging only, so `sls print` and the local stack never need it.
  */
-function loadFlows() {
+function loadFlows(serviceDir) {
   const { require: tsxRequire } = require('tsx/cjs/api');
-  return tsxRequire(path.join(__dirname, '..', '..', 'functions', 'lib', 'flows.ts'), __filename).FLOWS;
+  const file = path.join(serviceDir, 'functions', 'lib', 'flows.ts');
+  return tsxRequire(file, file).FLOWS;
 }
 
 module.exports = Operations;
