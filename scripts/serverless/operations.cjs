@@ -188,12 +188,16 @@ function describeStack(template, functionKeys, flows) {
     }
   }
 
+  const httpApi = resources.HttpApi?.Type === 'AWS::ApiGatewayV2::Api' ? 'HttpApi' : undefined;
+  const httpApiStage = ofType('AWS::ApiGatewayV2::Stage').find(([, stage]) => targetOf(stage.Properties?.ApiId) === httpApi)?.[1]
+    .Properties.StageName;
+  // API Gateway publishes an HTTP API's metrics per stage: without the stage's name there is nothing to watch.
+  if (httpApi !== undefined && typeof httpApiStage !== 'string') throw new Error('HttpApi has no stage with a literal StageName');
   return {
     functions,
     failureStores: [...failureStores],
-    httpApi: resources.HttpApi?.Type === 'AWS::ApiGatewayV2::Api' ? 'HttpApi' : undefined,
-    httpApiStage: ofType('AWS::ApiGatewayV2::Stage').find(([, stage]) => targetOf(stage.Properties?.ApiId) === 'HttpApi')?.[1]
-      .Properties.StageName,
+    httpApi,
+    httpApiStage,
     distribution: resources.ContentDistribution?.Type === 'AWS::CloudFront::Distribution' ? 'ContentDistribution' : undefined,
     mailFunctions: functions.filter((fn) => mailRoles.has(fn.role)),
   };
@@ -251,8 +255,9 @@ function defineAlarms(stack, settings, { service, stage }) {
       ...window,
       TreatMissingData: 'notBreaching',
     });
-    for (const mapping of fn.streams) {
-      add(`${mapping}IteratorAgeAlarm`, fn.flow, {
+    // IteratorAge is published per function (the FunctionName dimension), so one alarm covers all its streams.
+    if (fn.streams.length > 0) {
+      add(`${baseName(fn.logicalId)}IteratorAgeAlarm`, fn.flow, {
         AlarmName: `${prefix}-${fn.key}-iterator-age`,
         AlarmDescription: `${fn.key}: its stream's oldest unprocessed record was older than ${settings.streamIteratorAgeSeconds} s in ${mOfN} (stage param streamIteratorAgeSeconds)`,
         Namespace: 'AWS/Lambda',
@@ -358,6 +363,9 @@ function defineAlarms(stack, settings, { service, stage }) {
       });
     }
   }
+  const names = alarms.map((alarm) => alarm.properties.AlarmName);
+  const twice = names.filter((name, index) => names.indexOf(name) !== index);
+  if (twice.length > 0) throw new Error(`two alarms would share the name ${twice[0]} (CloudWatch keeps one per name)`);
   return alarms;
 }
 

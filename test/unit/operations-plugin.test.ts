@@ -106,7 +106,7 @@ describe('operationsResources', () => {
     const { resources, alarms } = generate(tpl, { ...KEYS, WelcomeLambdaFunction: 'welcome', FeedbackLambdaFunction: 'mailFeedback' });
 
     // Assess
-    for (const id of ['WelcomeDlqMessagesAlarm', 'WelcomeFailuresMessagesAlarm', 'FeedbackDlqMessagesAlarm', 'WelcomeMappingIteratorAgeAlarm']) {
+    for (const id of ['WelcomeDlqMessagesAlarm', 'WelcomeFailuresMessagesAlarm', 'FeedbackDlqMessagesAlarm', 'WelcomeIteratorAgeAlarm']) {
       expect(resources[id]?.Type).toBe('AWS::CloudWatch::Alarm');
     }
     expect(alarms.find((alarm) => alarm.logicalId === 'WelcomeFailuresMessagesAlarm')?.flow).toBe('subscriptions');
