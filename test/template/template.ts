@@ -20,8 +20,8 @@ export interface TemplateBuild {
 /**
  * The stages the README documents: dev and prod as they are, and dev with every optional switch on (premium files as
  * presigned S3 URLs, S3 Transfer Acceleration for uploads, AVIF thumbnails beside WebP, a provisioned analytics stream
- * instead of on-demand, Origin Shield for the releases origin and a shorter lifecycle for replaced pointers). Not prod
- * with the switches:
+ * instead of on-demand, Origin Shield for the releases origin and a shorter lifecycle for replaced pointers, and two
+ * alarm params off their defaults, to show the alarms follow them). Not prod with the switches:
  * prod locks premium URLs to the viewer's IP, which S3 delivery cannot do (functions/signed-url/config.ts).
  */
 export const TEMPLATE_BUILDS: readonly TemplateBuild[] = [
@@ -33,6 +33,7 @@ export const TEMPLATE_BUILDS: readonly TemplateBuild[] = [
     params: [
       'premiumDelivery=s3', 'uploadAcceleration=true', 'thumbnailFormats=webp,avif', 'analyticsShardCount=2',
       'releasesOriginShieldRegion=us-east-1', 'releasesNoncurrentDays=7',
+      'functionErrorRatePercent=10', 'alarmDatapointsToAlarm=3',
     ],
   },
 ];
