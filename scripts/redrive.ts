@@ -1,28 +1,37 @@
 /**
- * `npm run redrive -- --stage <stage> welcome`: resends every failed welcome mail exactly once (scripts/redrive/
- * welcome.ts) and settles WelcomeFailuresQueue. `local` works on the stack of `npm start` (LOCAL_PORT_OFFSET moves
- * it); any other stage on the deployed one, with the operator's AWS credentials.
+ * `npm run redrive -- --stage <stage> <queue> [--dry-run]`: moves the failed work of one failure queue back for
+ * another try, and prints what it moved. `local` works on the stack of `npm start` (LOCAL_PORT_OFFSET moves it); any
+ * other stage on the deployed one, with the operator's AWS credentials. Safe to run twice, also at the same time.
+ * Exit status 1 while anything is left that could not be moved.
  *
- * Names and settings come from the welcome function's own environment — on AWS its configuration
- * (lambda:GetFunctionConfiguration), locally the resolved serverless.yml — so the redrive sends the very mail the
- * function sends, to the tables and queue it uses. What the operator needs, and nothing more:
- *   lambda:GetFunctionConfiguration on <service>-<stage>-welcome;
- *   dynamodb:Scan and dynamodb:UpdateItem on SubscribersTable;
- *   dynamodb:GetItem, PutItem, UpdateItem, DeleteItem on WelcomeIdempotencyTable (the shared idempotency records);
- *   ses:SendEmail on the stage's sender identity;
- *   sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility on WelcomeFailuresQueue.
+ * - `welcome` (WelcomeFailuresQueue): resends every failed welcome mail exactly once (scripts/redrive/welcome.ts).
+ * - a dead-letter queue of scripts/redrive/queues.ts: back to its source queue (scripts/redrive/dead-letter.ts).
+ * - an on-failure queue of scripts/redrive/queues.ts: the function invoked again with each record's event
+ *   (scripts/redrive/on-failure.ts).
+ *
+ * What the operator needs on AWS, and nothing more:
+ *   welcome: lambda:GetFunctionConfiguration on <service>-<stage>-welcome; dynamodb:Scan and dynamodb:UpdateItem on
+ *     SubscribersTable; dynamodb:GetItem, PutItem, UpdateItem, DeleteItem on WelcomeIdempotencyTable (the shared
+ *     idempotency records); ses:SendEmail on the stage's sender identity; sqs:ReceiveMessage, sqs:DeleteMessage,
+ *     sqs:ChangeMessageVisibility on WelcomeFailuresQueue.
+ *   every other queue: cloudformation:DescribeStackResources on the stack <service>-<stage> (the queues' URLs).
+ *   ThumbnailsEventsDeadLetterQueue, ReportsDeadLetterQueue: on the dead-letter queue sqs:GetQueueAttributes,
+ *     sqs:ReceiveMessage and sqs:ChangeMessageVisibility (to list the messages first), sqs:StartMessageMoveTask,
+ *     sqs:ListMessageMoveTasks, and sqs:DeleteMessage (the move task deletes as its caller); on the source queue
+ *     (ThumbnailsEventsQueue, ReportsQueue) sqs:GetQueueAttributes and sqs:SendMessage ("Configure queue permissions
+ *     for dead-letter queue redrive", SQS developer guide). The queues use SSE-SQS: no KMS permission.
+ *   ThumbnailsFailedInvocationsQueue, ReportsFailedInvocationsQueue: sqs:ReceiveMessage, sqs:DeleteMessage,
+ *     sqs:ChangeMessageVisibility on the queue; lambda:InvokeFunction on <service>-<stage>-thumbnails or -reports.
+ *     Thumbnails also: lambda:GetFunctionConfiguration on the function (its uploads bucket), s3:GetObject on
+ *     uploads/* of the uploads bucket (HeadObject) and s3:ListBucket on the bucket, without which S3 answers a
+ *     missing key with 403 instead of 404.
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { sesv2Config } from '../functions/lib/clients/sesv2';
@@ -33,17 +42,25 @@ import { localEnv } from './local/stack';
 import { localClientConfig, localPorts } from './local/ports';
 import { loadServiceConfig, type ServiceConfig } from './local/service-config';
 import { streamSubscriptions } from './local/streams/subscriptions';
-import { formatSummary, redriveWelcome, type FailureMessage } from './redrive/welcome';
+import { REDRIVE_QUEUES, redriveQueue, type RedriveQueueName } from './redrive/queues';
+import { redrive } from './redrive/run';
+import { sqsQueue } from './redrive/sqs-queue';
+import { awsContext, localContext } from './redrive/stages';
+import { formatSummary, redriveWelcome } from './redrive/welcome';
 
-const USAGE = `Usage: npm run redrive -- --stage <stage> welcome [--region <region>]
+const USAGE = `Usage: npm run redrive -- --stage <stage> <queue> [--dry-run] [--follow <seconds>] [--region <region>]
 
-Resends the welcome mail of every subscriber whose welcome failed (welcomeStatus failed, or no status on an item
-older than the event source's record age limit), exactly once: a mail already sent is never sent again, also while
-the stream retries. Deletes WelcomeFailuresQueue's on-failure records once every subscriber is settled.
-Exit status 1 while anything is still failing.`;
+<queue>:
+  welcome (WelcomeFailuresQueue)    resends every failed welcome mail exactly once; deletes the stream's on-failure
+                                    records once every subscriber is settled (no --dry-run)
+${Object.entries(REDRIVE_QUEUES)
+  .map(([name, entry]) => `  ${name.padEnd(34)}${entry.kind === 'dead-letter' ? `back to ${entry.source}` : `${entry.functionKey} invoked again with each record's event`}`)
+  .join('\n')}
 
-/** Longer than a run takes: the messages stay hidden from a concurrent redrive until this one settles them. */
-const HOLD_SECONDS = 900;
+--dry-run   lists what would be moved; moves, invokes and deletes nothing
+--follow    how long to follow an SQS move task on AWS (default 600 s); run again to follow it further
+Exit status 1 while anything is left that could not be moved.`;
+
 /** How long one send may hold its idempotency record before another delivery may take over (Lambda: the timeout). */
 const SEND_HOLD_MS = 60_000;
 
@@ -93,49 +110,30 @@ function required(env: Record<string, string>, name: string): string {
   return value;
 }
 
-function queue(sqs: SQSClient, queueUrl: string) {
-  const batches = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / 10) }, (_, i) => items.slice(i * 10, i * 10 + 10));
-  return {
-    async receiveAll(): Promise<FailureMessage[]> {
-      const all: FailureMessage[] = [];
-      for (;;) {
-        const { Messages } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: HOLD_SECONDS, WaitTimeSeconds: 0 }),
-        );
-        if (!Messages?.length) return all;
-        for (const m of Messages) all.push({ receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '' });
-      }
-    },
-    async delete(messages: FailureMessage[]): Promise<void> {
-      for (const batch of batches(messages)) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
-          }),
-        );
-      }
-    },
-    async release(messages: FailureMessage[]): Promise<void> {
-      for (const batch of batches(messages)) {
-        await sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle, VisibilityTimeout: 0 })),
-          }),
-        );
-      }
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { stage: { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      stage: { type: 'string' },
+      region: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      follow: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) return console.log(USAGE);
-  if (!values.stage || positionals.join(' ') !== 'welcome') {
+  const [queueName, ...extra] = positionals;
+  const welcome = queueName === 'welcome' || queueName === 'WelcomeFailuresQueue';
+  const followSeconds = Number(values.follow ?? 600);
+  if (
+    !values.stage ||
+    !queueName ||
+    extra.length > 0 ||
+    (!welcome && !redriveQueue(queueName)) ||
+    (welcome && values['dry-run']) ||
+    !Number.isInteger(followSeconds) ||
+    followSeconds < 0
+  ) {
     console.error(USAGE);
     process.exitCode = 2;
     return;
@@ -143,6 +141,23 @@ async function main(): Promise<void> {
   const stage = values.stage;
   const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const config = await loadServiceConfig(stage, stage === 'local' ? localEnv(localPorts()) : {});
+  if (welcome) return redriveWelcomeQueue(stage, region, config);
+
+  const options = { dryRun: values['dry-run'] ?? false, followMs: followSeconds * 1000 };
+  const context =
+    stage === 'local'
+      ? localContext(config, { ...localEnv(localPorts()), ...pickEndpoints(process.env) }, options)
+      : await awsContext(config, stage, region, options);
+  try {
+    const result = await redrive(queueName as RedriveQueueName, context);
+    console.log(result.text);
+    if (!result.settled) process.exitCode = 1;
+  } finally {
+    context.destroy();
+  }
+}
+
+async function redriveWelcomeQueue(stage: string, region: string, config: ServiceConfig): Promise<void> {
   const stream = streamSubscriptions(config).find((s) => s.functionKey === 'welcome');
   if (!stream) throw new Error('serverless.yml has no stream event for the welcome function');
   const { env, clients } = await target(stage, region, config);
@@ -166,7 +181,7 @@ async function main(): Promise<void> {
     const summary = await redriveWelcome({
       candidates: store.welcomeCandidates(new Date(Date.now() - ageLimitMs)),
       deliver: (job) => delivery.deliver(job),
-      failures: queue(clients.sqs, required(env, 'WELCOME_FAILURES_QUEUE_URL')),
+      failures: sqsQueue(clients.sqs, required(env, 'WELCOME_FAILURES_QUEUE_URL')),
     });
     console.log(formatSummary(summary));
     if (summary.stillFailing.length > 0 || summary.inProgress.length > 0) process.exitCode = 1;
