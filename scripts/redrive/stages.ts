@@ -94,9 +94,16 @@ export function localContext(config: ServiceConfig, env: Record<string, string>,
     async queueUrl(logicalId) {
       const resource = config.resources.Resources[logicalId];
       if (resource?.Type !== 'AWS::SQS::Queue') throw new Error(`${logicalId} is not a queue of the stack`);
-      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: physicalName(config, logicalId, resource, 'QueueName') }));
-      if (!QueueUrl) throw new Error(`the local stack has no ${logicalId}; is npm start running?`);
-      return QueueUrl;
+      let url: string | undefined;
+      try {
+        ({ QueueUrl: url } = await sqs.send(new GetQueueUrlCommand({ QueueName: physicalName(config, logicalId, resource, 'QueueName') })));
+      } catch (error) {
+        // No HTTP answer at all: nothing listens there.
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) throw error;
+        throw new Error(`the local SQS at ${env.AWS_ENDPOINT_URL_SQS} does not answer: is npm start running (same LOCAL_PORT_OFFSET)?`, { cause: error });
+      }
+      if (!url) throw new Error(`the local stack has no ${logicalId}`);
+      return url;
     },
     async functionEnv(functionKey) {
       const environment = config.functions[functionKey]?.environment ?? {};
