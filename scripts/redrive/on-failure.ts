@@ -85,8 +85,9 @@ export async function redriveOnFailure(deps: OnFailureDeps): Promise<OnFailureSu
   const dryRun = deps.dryRun ?? false;
   const summary: OnFailureSummary = { functionName: deps.functionName, dryRun, reinvoked: [], gone: [], kept: [] };
   const messages = await deps.queue.receiveAll();
-  const done: QueueMessage[] = [];
   const kept: QueueMessage[] = [];
+  // Deleted one by one right after it is settled: a run that stops leaves at most one record it already re-invoked.
+  const settle = async (message: QueueMessage) => (dryRun ? kept.push(message) : deps.queue.delete([message]));
   for (const message of messages) {
     const { messageId } = message;
     const record = parseAsyncRecord(message.body, deps.functionName);
@@ -103,18 +104,17 @@ export async function redriveOnFailure(deps: OnFailureDeps): Promise<OnFailureSu
         kept.push(message);
       } else if (checked.payload === undefined) {
         summary.gone.push({ messageId, requestId, keys: checked.gone });
-        (dryRun ? kept : done).push(message);
+        await settle(message);
       } else {
         const outcome = dryRun ? 'dry-run' : await deps.reinvoke(checked.payload);
         summary.reinvoked.push({ messageId, requestId, condition, outcome, gone: checked.gone });
-        (dryRun ? kept : done).push(message);
+        await settle(message);
       }
     } catch (error) {
       summary.kept.push({ messageId, requestId, reason: error instanceof Error ? error.message : String(error) });
       kept.push(message);
     }
   }
-  await deps.queue.delete(done);
   await deps.queue.release(kept);
   return summary;
 }
