@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { subjectOf } from '../lib/claims';
 import { dynamoDb } from '../lib/clients/dynamodb';
 import { errorResponse, json, jwtClaims } from '../lib/http';
+import { instrumented } from '../lib/observability';
 import { DynamoDbPhotoStore } from '../lib/photo-records';
 import { config } from './config';
 import { getPhoto } from './get-photo';
@@ -9,7 +10,7 @@ import { getPhoto } from './get-photo';
 const photos = new DynamoDbPhotoStore(dynamoDb(), config.photosTable);
 
 /** GET /photos/{id} (Cognito JWT authorizer) → 200 the photo, or 404 not_found (also for another user's). */
-export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = instrumented('getPhoto', async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const owner = subjectOf(jwtClaims(event));
     const photo = await getPhoto(owner, event.pathParameters?.id, {
@@ -21,4 +22,4 @@ export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

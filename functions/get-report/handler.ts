@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { subjectOf } from '../lib/claims';
 import { s3 } from '../lib/clients/s3';
 import { errorResponse, jwtClaims } from '../lib/http';
+import { instrumented } from '../lib/observability';
 import { S3ReportReader } from '../lib/reports';
 import { config } from './config';
 import { getReport } from './get-report';
@@ -9,7 +10,7 @@ import { getReport } from './get-report';
 const store = new S3ReportReader(s3(), config.reportingBucket);
 
 /** GET /reports/{name} — admins only; the JWT authorizer has verified the token before this runs. */
-export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = instrumented('getReport', async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
   try {
     const claims = jwtClaims(event);
     subjectOf(claims);
@@ -27,4 +28,4 @@ export const handler = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

@@ -3,6 +3,7 @@ import { parse as parseContentType } from 'content-type';
 import type { Claims } from './claims';
 import { DomainError, QuotaExceededError, type DomainErrorName } from './errors';
 import { logger } from './logger';
+import { traceError } from './tracer';
 
 /** The body of every error answer: `{ "error": { "code": "...", "message": "..." } }`. */
 export interface ErrorBody {
@@ -67,12 +68,27 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
     return json(statusCode, errorBody(error.code, error.message), headers);
   }
   if (error instanceof HttpError) {
-    if (error.statusCode >= 500) logger.error('request failed', { error });
-    else logger.info('request refused', { statusCode: error.statusCode, code: error.code });
+    if (error.statusCode >= 500) {
+      logger.error('request failed', { error });
+      traceError(error);
+    } else {
+      logger.info('request refused', { statusCode: error.statusCode, code: error.code });
+    }
     return json(error.statusCode, errorBody(error.code, error.message), error.headers);
   }
   logger.error('unhandled error', { error: error as Error });
+  traceError(error);
   return json(500, errorBody('internal_error', 'Internal server error'));
+}
+
+/**
+ * The code of a refusal, an error errorResponse answers in the 4xx range (the caller's request broke a rule), for the
+ * flows' `…Refused` metrics: a code from this code base, never the caller's input. Undefined for a fault (5xx).
+ */
+export function refusalCode(error: unknown): string | undefined {
+  if (error instanceof DomainError) return error.code;
+  if (error instanceof HttpError && error.statusCode < 500) return error.code;
+  return undefined;
 }
 
 /** The claims the route's JWT authorizer verified (none on a route without one); lib/claims.ts reads them. */

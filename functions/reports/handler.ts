@@ -2,6 +2,7 @@ import { athena } from '../lib/clients/athena';
 import { s3 } from '../lib/clients/s3';
 import { sqs } from '../lib/clients/sqs';
 import { SqsDeadLetters } from '../lib/dead-letters';
+import { count, instrumented } from '../lib/observability';
 import { S3ReportWriter } from '../lib/reports';
 import { AthenaQueryRunner } from './athena';
 import { config } from './config';
@@ -18,7 +19,19 @@ const deps = {
 };
 
 /** Reports queue (S3 ObjectCreated of the ingestion bucket) and the EventBridge schedule → every report rebuilt. */
-export const handler = reportsHandler({
-  rebuild: (deadlineMs) => rebuildReports(deps, deadlineMs),
-  deadLetters: new SqsDeadLetters(sqs(), config.deadLetterQueueUrl),
-});
+export const handler = instrumented(
+  'reports',
+  reportsHandler({
+    rebuild: async (deadlineMs) => {
+      try {
+        const built = await rebuildReports(deps, deadlineMs);
+        count('ReportsBuilt');
+        return built;
+      } catch (error) {
+        count('ReportsFailed');
+        throw error;
+      }
+    },
+    deadLetters: new SqsDeadLetters(sqs(), config.deadLetterQueueUrl),
+  }),
+);

@@ -3,6 +3,7 @@ import { dynamoDb } from '../lib/clients/dynamodb';
 import { NotFoundError } from '../lib/errors';
 import { errorResponse } from '../lib/http';
 import { logger } from '../lib/logger';
+import { count, instrumented } from '../lib/observability';
 import { DynamoDbSubscriberStore } from '../lib/subscribers';
 import { config } from './config';
 import { confirmPage, donePage, unsubscribe } from './unsubscribe';
@@ -19,7 +20,7 @@ const HTML_HEADERS = {
  * DELETE /subscriptions/{token} (API: 204 or 404), and the mail's link /subscriptions/{token}/unsubscribe:
  * GET shows a confirm button, POST (the button, or a mail client's one-click) unsubscribes.
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = instrumented('unsubscribe', async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const token = event.pathParameters?.token;
   const method = event.requestContext.http.method;
   try {
@@ -28,6 +29,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
       try {
         await unsubscribe(token, store);
         logger.info('unsubscribed');
+        count('Unsubscribed');
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
       }
@@ -35,8 +37,9 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     }
     await unsubscribe(token, store);
     logger.info('unsubscribed');
+    count('Unsubscribed');
     return { statusCode: 204 };
   } catch (error) {
     return errorResponse(error);
   }
-};
+});

@@ -7,6 +7,19 @@ import type { SubscriberStore, WelcomeOutcome } from '../lib/subscribers';
 import { welcomeDelivery } from './deliver';
 import { failureReason, MalformedRecordError, parseStreamRecord, type Mailer, type WelcomeSettings } from './welcome';
 
+/** What became of one record's mail, for the flow's metrics (functions/lib/flows.ts; the handler counts them). */
+export type WelcomeResult =
+  /** SES accepted the mail now (not a replay of one sent before). */
+  | { kind: 'sent' }
+  /** SES refused it for good; `reason` is SES's error name (MessageRejected, BadRequestException). */
+  | { kind: 'rejected'; reason: string }
+  /** It failed for now and the event source retries it. */
+  | { kind: 'failed' };
+
+/** mailer.ts throws PermanentSendError("<SES error name>: <message>"): the name, a code of SES's, not the message. */
+function sesErrorName(reason: string): string {
+  return /^PermanentSendError: ([A-Za-z]+):/.exec(reason)?.[1] ?? 'other';
+}
 
 export interface WelcomeBatchDeps {
   mailer: Mailer;
@@ -17,6 +30,8 @@ export interface WelcomeBatchDeps {
   deadLetters: DeadLetters<DynamoDBRecord>;
   /** How long a sent mail is remembered; longer than the stream's 24 h retention, so no replay can resend it. */
   idempotencyTtlSeconds: number;
+  /** Told what became of each record's mail (the handler's metrics). */
+  onResult?: (result: WelcomeResult) => void;
 }
 
 /**
@@ -45,13 +60,16 @@ export function welcomeBatchHandler(
       return 'dead-lettered';
     }
     if (job === undefined) return 'ignored';
-    let outcome;
+    let outcome, sentNow;
     try {
-      ({ outcome } = await delivery.deliver(job));
+      ({ outcome, sentNow } = await delivery.deliver(job));
     } catch (error) {
       logger.warn('welcome mail failed, to be retried', { subscriptionId: job.subscriptionId, reason: failureReason(error) });
+      deps.onResult?.({ kind: 'failed' });
       throw error;
     }
+    if (outcome.status === 'failed') deps.onResult?.({ kind: 'rejected', reason: sesErrorName(outcome.reason) });
+    else if (sentNow) deps.onResult?.({ kind: 'sent' });
     // Records run in parallel: the id goes on the line itself, not as a logger-wide key.
     logger.info('welcome mail', {
       subscriptionId: job.subscriptionId,

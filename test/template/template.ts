@@ -86,6 +86,9 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, Json>>;
 }
 
+/** The inline policy of every function role that lets Lambda and the function's Tracer send traces (resources/tracing.yml). */
+export const TRACING_POLICY = 'traces';
+
 /** One statement of an identity policy, with the roles it is attached to and where it is written. */
 export interface IamStatement {
   /** `<logical id>` of the role or policy resource, plus `/<PolicyName>` for inline policies. */
@@ -244,10 +247,16 @@ export class Template {
     return statements;
   }
 
-  /** The identity-policy statements that apply to one role (inline and attached). */
-  roleStatements(roleLogicalId: string): IamStatement[] {
+  /**
+   * The identity-policy statements that apply to one role (inline and attached), less the X-Ray rights every function
+   * role has for active tracing (the inline policy TRACING_POLICY): tracing.test.ts checks those, exactly, for every
+   * role, so a flow's test states what its function does. `{ tracing: true }` includes them.
+   */
+  roleStatements(roleLogicalId: string, options: { tracing?: boolean } = {}): IamStatement[] {
     this.properties(roleLogicalId, 'AWS::IAM::Role');
-    return this.iamStatements().filter((entry) => entry.roles.includes(roleLogicalId));
+    return this.iamStatements().filter(
+      (entry) => entry.roles.includes(roleLogicalId) && (options.tracing === true || entry.source !== `${roleLogicalId}/${TRACING_POLICY}`),
+    );
   }
 
   /** The role a function runs with, from its `Role: !GetAtt <Role>.Arn`; undefined for a literal ARN. */

@@ -1,6 +1,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { boolEnv } from '../env';
+import { tracer } from '../tracer';
 import { once } from './once';
 
 /**
@@ -11,4 +12,4 @@ import { once } from './once';
  */
 export const kinesisConfig = () => (boolEnv('KINESIS_HTTP1', false) ? { requestHandler: new NodeHttpHandler() } : {});
 
-export const kinesis = /* @__PURE__ */ once(() => new KinesisClient(kinesisConfig()));
+export const kinesis = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new KinesisClient(kinesisConfig())));

@@ -6,6 +6,9 @@
  * `"sideEffects": false`, so a shared module importing it would put the DynamoDB client in every bundle. Each factory
  * is also marked `@__PURE__` (esbuild "Pure annotations"), so a function that imports one of two factories of a
  * module bundles one client.
+ *
+ * Each client is captured by the Tracer (lib/observability.ts): on AWS every call is a subsegment of the handler's
+ * trace; where tracing is off (locally, in tests) captureAWSv3Client returns the client as it is.
  */
 export function once<T>(make: () => T): () => T {
   let value: T | undefined;

@@ -1,5 +1,6 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { intEnv } from '../env';
+import { tracer } from '../tracer';
 import { once } from './once';
 
 /**
@@ -10,4 +11,4 @@ import { once } from './once';
 export const sesv2Config = () =>
   ({ retryMode: 'adaptive', maxAttempts: intEnv('SES_MAX_ATTEMPTS', 8, { min: 1, max: 20 }) }) as const;
 
-export const sesv2 = /* @__PURE__ */ once(() => new SESv2Client(sesv2Config()));
+export const sesv2 = /* @__PURE__ */ once(() => tracer.captureAWSv3Client(new SESv2Client(sesv2Config())));
