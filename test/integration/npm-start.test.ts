@@ -96,6 +96,8 @@ describe('npm start', () => {
     // The metric totals, on demand from another terminal and on the way out (their content: unit/local/metrics/).
     expect(run.output()).toMatch(/stopping the local stack…\n\nMetrics of stage local since \d\d:\d\d:\d\d UTC/);
     if (metrics) expect(metrics).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Metrics of stage local since /) as string });
+    // GET /health ran the health function: its cold start, an EMF line Powertools printed, is counted under its flow.
+    if (metrics) expect(metrics.stdout).toMatch(/\n {2}site — [^\n]*\n {4}ColdStart +\d+ +\(health \d+\)/);
     if (afterStop) expect(afterStop).toMatchObject({ code: 1, stderr: expect.stringMatching(/^The local stack is not running/) as string });
     expect(await listening()).toEqual([]);
   }, 180_000);
