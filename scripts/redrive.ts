@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       required(env, 'SUBSCRIBERS_TABLE'),
     );
     const delivery = welcomeDelivery({
-      mailer: pacedMailer(new SesMailer(clients.ses, required(env, 'WELCOME_SENDER')), Number(env.SES_MAX_SEND_RATE ?? 1)),
+      mailer: pacedMailer(new SesMailer(clients.ses, required(env, 'WELCOME_SENDER'), required(env, 'WELCOME_CONFIGURATION_SET')), Number(env.SES_MAX_SEND_RATE ?? 1)),
       store,
       settings: { unsubscribeBaseUrl: required(env, 'UNSUBSCRIBE_BASE_URL'), siteUrl: required(env, 'SITE_URL') },
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(env, 'IDEMPOTENCY_TABLE'), awsSdkV3Client: clients.dynamodb }),

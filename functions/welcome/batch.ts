@@ -56,7 +56,7 @@ export function welcomeBatchHandler(
     logger.info('welcome mail', {
       subscriptionId: job.subscriptionId,
       status: outcome.status,
-      ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+      ...(outcome.status === 'sent' ? {} : { reason: outcome.reason }),
     });
     return outcome;
   };

@@ -10,7 +10,7 @@ import { pacedMailer, SesMailer } from './mailer';
 
 /** DynamoDB stream (INSERTs of SubscribersTable) → one welcome mail per subscription, partial batch failures. */
 export const handler = welcomeBatchHandler({
-  mailer: pacedMailer(new SesMailer(sesv2(), config.sender), config.sesMaxSendRate),
+  mailer: pacedMailer(new SesMailer(sesv2(), config.sender, config.configurationSet), config.sesMaxSendRate),
   store: new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable),
   settings: { unsubscribeBaseUrl: config.unsubscribeBaseUrl, siteUrl: config.siteUrl },
   persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() }),
