@@ -97,7 +97,7 @@ export function parseNotification(message: unknown): Feedback {
   if (typeof type !== 'string' || type === '') throw new MalformedNotificationError('no eventType or notificationType');
   if (!ACTED_ON.has(type)) return { kind: 'ignored', type: type.slice(0, 100) };
 
-  const parsed = notification.safeParse({ ...(body as object), type });
+  const parsed = notification.safeParse({ ...body, type });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new MalformedNotificationError(`${type}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);

@@ -16,6 +16,7 @@ import { kinesis } from './kinesis';
 import { offline } from './lambda';
 import { messaging } from './messaging';
 import { queuePollers } from './queues';
+import { topicDeliveries } from './topics';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { s3, s3Events } from './s3';
 import { schedules } from './schedules';
@@ -38,6 +39,7 @@ export const STACK: readonly Step[] = [
   apiFront,
   streamPollers,
   queuePollers,
+  topicDeliveries,
   s3Events,
   schedules,
   firehose,

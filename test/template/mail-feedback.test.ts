@@ -74,7 +74,7 @@ describe('MailFeedbackTopic', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Principal: { Service: 'ses.amazonaws.com' },
-        Action: expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']),
+        Action: expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']) as string[],
         Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       }),
     );

@@ -164,7 +164,7 @@ describe('applyFeedback', () => {
   it('keeps mailing an address with a Transient bounce (nothing is written)', async () => {
     const store = await storeWith('recipient@example.com');
     const result = await applyFeedback(parseNotification(sample('event-bounce-transient')), store, () => NOW);
-    expect(result).toEqual({ reason: 'bounce-transient', messageId: expect.any(String), recipients: [{ email: 'recipient@example.com', outcome: 'kept' }] });
+    expect(result).toEqual({ reason: 'bounce-transient', messageId: expect.any(String) as string, recipients: [{ email: 'recipient@example.com', outcome: 'kept' }] });
     expect(store.items.get('recipient@example.com')?.suppression).toBeUndefined();
   });
 
@@ -234,8 +234,8 @@ describe('mailFeedbackHandler (SNS records)', () => {
     const outcomes = await handler(event);
 
     expect(outcomes).toEqual([
-      { status: 'applied', reason: 'bounce-permanent', messageId: expect.any(String), recipients: [{ email: 'recipient@example.com', outcome: 'suppressed' }] },
-      { status: 'applied', reason: 'complaint', messageId: expect.any(String), recipients: [{ email: 'richard@example.com', outcome: 'suppressed' }] },
+      { status: 'applied', reason: 'bounce-permanent', messageId: expect.any(String) as string, recipients: [{ email: 'recipient@example.com', outcome: 'suppressed' }] },
+      { status: 'applied', reason: 'complaint', messageId: expect.any(String) as string, recipients: [{ email: 'richard@example.com', outcome: 'suppressed' }] },
       { status: 'ignored', type: 'Delivery' },
     ]);
     expect(store.items.get('recipient@example.com')?.suppression?.reason).toBe('bounce');
@@ -248,7 +248,7 @@ describe('mailFeedbackHandler (SNS records)', () => {
 
     const outcomes = await handler({ Records: [bad, snsRecord(sample('event-bounce-permanent'))] });
 
-    expect(outcomes[0]).toEqual({ status: 'dead-lettered', reason: expect.stringMatching(/^Bounce: /) });
+    expect(outcomes[0]).toEqual({ status: 'dead-lettered', reason: expect.stringMatching(/^Bounce: /) as string });
     expect(outcomes[1]).toMatchObject({ status: 'applied' });
     expect(deadLetters.letters).toEqual([{ record: bad, reason: outcomes[0]!.status === 'dead-lettered' ? outcomes[0]!.reason : '' }]);
     expect(store.items.get('recipient@example.com')?.suppression).toBeDefined();
