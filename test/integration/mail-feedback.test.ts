@@ -22,7 +22,7 @@ const sns = new SNSClient(localClientConfig(`http://${HOST}:${ports.messaging}`)
 const sqs = new SQSClient(localClientConfig(`http://${HOST}:${ports.messaging}`));
 
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
-const sample = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures/ses', `${name}.json`), 'utf8')) as Record<string, never>;
+const sample = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures/ses', `${name}.json`), 'utf8')) as unknown;
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
