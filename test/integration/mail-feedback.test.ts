@@ -10,7 +10,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HOST, localClientConfig } from '../../scripts/local/ports';
+import { DynamoDbSubscriberStore } from '../../functions/lib/subscribers';
+import { welcomeDelivery } from '../../functions/welcome/deliver';
+import { memoryPersistence, RecordingMailer } from '../support/subscriptions';
 import { apiUrl, dynamodb, ports } from './local';
 
 jest.setTimeout(60_000);
@@ -82,4 +86,31 @@ it('a notification that is not an SES report is dead-lettered with its reason, o
     return bodies.find((b) => b.record?.Sns?.Message?.includes(marker));
   });
   expect(letter).toMatchObject({ condition: 'MalformedRecord', reason: expect.stringMatching(/^Bounce: /) as string });
+});
+
+it('the welcome delivery (function and redrive) sends nothing more to an address once it is suppressed, on DynamoDB Local', async () => {
+  // Prepare: a subscriber whose welcome went out (the stack's stream poller), then complained about through the topic.
+  const email = unique('complained');
+  await subscribe(email);
+  const item = await eventually('the welcome', async () => {
+    const found = await subscriber(email);
+    return found?.welcomeStatus === 'sent' ? found : undefined;
+  });
+  const complaint = sample('event-complaint') as { complaint: { complainedRecipients: { emailAddress: string }[] } };
+  complaint.complaint.complainedRecipients = [{ emailAddress: email }];
+  await sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: JSON.stringify(complaint) }));
+  await eventually('the suppression', async () => (await subscriber(email))?.suppression as unknown);
+  const mailer = new RecordingMailer();
+  const store = new DynamoDbSubscriberStore(DynamoDBDocumentClient.from(dynamodb), SUBSCRIBERS_TABLE);
+  const delivery = welcomeDelivery({ mailer, store, settings: { unsubscribeBaseUrl: `${apiUrl}/subscriptions`, siteUrl: apiUrl }, persistenceStore: memoryPersistence(), idempotencyTtlSeconds: 3600 });
+
+  // Act
+  const { outcome, sentNow } = await delivery.deliver({ subscriptionId: item.subscriptionId as string, email, token: item.token as string });
+
+  // Assess
+  expect(outcome).toEqual({ status: 'suppressed', reason: 'complaint' });
+  expect(sentNow).toBe(false);
+  expect(mailer.attempts).toEqual([]);
+  // The mail that did go out stays recorded as sent.
+  expect(await subscriber(email)).toMatchObject({ welcomeStatus: 'sent', suppression: { reason: 'complaint', detail: 'complaint: abuse' } });
 });
