@@ -7,9 +7,9 @@
  * (lambda:GetFunctionConfiguration), locally the resolved serverless.yml — so the redrive sends the very mail the
  * function sends, to the tables and queue it uses. What the operator needs, and nothing more:
  *   lambda:GetFunctionConfiguration on <service>-<stage>-welcome;
- *   dynamodb:Scan and dynamodb:UpdateItem on SubscribersTable;
+ *   dynamodb:Scan, dynamodb:GetItem (is the address suppressed) and dynamodb:UpdateItem on SubscribersTable;
  *   dynamodb:GetItem, PutItem, UpdateItem, DeleteItem on WelcomeIdempotencyTable (the shared idempotency records);
- *   ses:SendEmail on the stage's sender identity;
+ *   ses:SendEmail on the stage's sender identity and on its welcome configuration set (WelcomeConfigurationSet);
  *   sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility on WelcomeFailuresQueue.
  */
 import { parseArgs } from 'node:util';
