@@ -52,7 +52,7 @@ async function runOnce(label: string, clientConfig: ConstructorParameters<typeof
   const ses = await sesStandIn(SEND_RATE, LATENCY_MS);
   const client = new SESv2Client({ ...clientConfig, endpoint: ses.url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const handler = welcomeBatchHandler({
-    mailer: paced ? pacedMailer(new SesMailer(client, 'Blog <hello@blog.example.com>'), SEND_RATE) : new SesMailer(client, 'Blog <hello@blog.example.com>'),
+    mailer: paced ? pacedMailer(new SesMailer(client, 'Blog <hello@blog.example.com>', 'bench'), SEND_RATE) : new SesMailer(client, 'Blog <hello@blog.example.com>', 'bench'),
     store: new InMemorySubscriberStore(),
     settings: { unsubscribeBaseUrl: 'https://api.example.com/subscriptions', siteUrl: 'https://blog.example.com/' },
     persistenceStore: memoryPersistence(),

@@ -10,9 +10,10 @@
  *   (scripts/redrive/on-failure.ts).
  *
  * What the operator needs on AWS, and nothing more:
- *   welcome: lambda:GetFunctionConfiguration on <service>-<stage>-welcome; dynamodb:Scan and dynamodb:UpdateItem on
- *     SubscribersTable; dynamodb:GetItem, PutItem, UpdateItem, DeleteItem on WelcomeIdempotencyTable (the shared
- *     idempotency records); ses:SendEmail on the stage's sender identity; sqs:ReceiveMessage, sqs:DeleteMessage,
+ *   welcome: lambda:GetFunctionConfiguration on <service>-<stage>-welcome; dynamodb:Scan, dynamodb:GetItem (is the
+ *     address suppressed) and dynamodb:UpdateItem on SubscribersTable; dynamodb:GetItem, PutItem, UpdateItem,
+ *     DeleteItem on WelcomeIdempotencyTable (the shared idempotency records); ses:SendEmail on the stage's sender
+ *     identity and on its welcome configuration set (WelcomeConfigurationSet); sqs:ReceiveMessage, sqs:DeleteMessage,
  *     sqs:ChangeMessageVisibility on WelcomeFailuresQueue.
  *   every other queue: cloudformation:DescribeStackResources on the stack <service>-<stage> (the queues' URLs).
  *   ThumbnailsEventsDeadLetterQueue, ReportsDeadLetterQueue: on the dead-letter queue sqs:GetQueueAttributes,
@@ -20,8 +21,9 @@
  *     sqs:ListMessageMoveTasks, and sqs:DeleteMessage (the move task deletes as its caller); on the source queue
  *     (ThumbnailsEventsQueue, ReportsQueue) sqs:GetQueueAttributes and sqs:SendMessage ("Configure queue permissions
  *     for dead-letter queue redrive", SQS developer guide). The queues use SSE-SQS: no KMS permission.
- *   ThumbnailsFailedInvocationsQueue, ReportsFailedInvocationsQueue: sqs:ReceiveMessage, sqs:DeleteMessage,
- *     sqs:ChangeMessageVisibility on the queue; lambda:InvokeFunction on <service>-<stage>-thumbnails or -reports.
+ *   ThumbnailsFailedInvocationsQueue, ReportsFailedInvocationsQueue, MailFeedbackFailedInvocationsQueue:
+ *     sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility on the queue; lambda:InvokeFunction on
+ *     <service>-<stage>-thumbnails, -reports or -mailFeedback.
  *     Thumbnails also: lambda:GetFunctionConfiguration on the function (its uploads bucket), s3:GetObject on
  *     uploads/* of the uploads bucket (HeadObject) and s3:ListBucket on the bucket, without which S3 answers a
  *     missing key with 403 instead of 404.
@@ -167,7 +169,7 @@ async function redriveWelcomeQueue(stage: string, region: string, config: Servic
       required(env, 'SUBSCRIBERS_TABLE'),
     );
     const delivery = welcomeDelivery({
-      mailer: pacedMailer(new SesMailer(clients.ses, required(env, 'WELCOME_SENDER')), Number(env.SES_MAX_SEND_RATE ?? 1)),
+      mailer: pacedMailer(new SesMailer(clients.ses, required(env, 'WELCOME_SENDER'), required(env, 'WELCOME_CONFIGURATION_SET')), Number(env.SES_MAX_SEND_RATE ?? 1)),
       store,
       settings: { unsubscribeBaseUrl: required(env, 'UNSUBSCRIBE_BASE_URL'), siteUrl: required(env, 'SITE_URL') },
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(env, 'IDEMPOTENCY_TABLE'), awsSdkV3Client: clients.dynamodb }),

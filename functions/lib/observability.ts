@@ -35,7 +35,7 @@ export type PlainMetricName = Exclude<MetricName, ReasonMetricName>;
  * A reason is a code from the source (an error code, a plan, an SES error name), never a user's input; one series per
  * value, so anything else, a bug, is counted as `other` instead of making a series of its own.
  */
-const REASON = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
+const REASON = /^[A-Za-z][A-Za-z0-9_-]{0,47}$/;
 
 /**
  * Counts `value` (default 1) of a flow's metric. A metric with a reason is emitted at once as a single metric with

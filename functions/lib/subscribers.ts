@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -21,14 +22,36 @@ export interface Subscriber {
   createdAt: string;
 }
 
+/** One address, one item: case and surrounding blanks do not make a second subscription. */
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+/**
+ * Why no mail goes to a subscriber any more: SES reported a hard bounce or a complaint for it (functions/mail-feedback).
+ * Set once, by the first such report; a re-subscription of the address does not clear it (the item stays).
+ */
+export interface Suppression {
+  /** A hard (Permanent) bounce, or a complaint. */
+  reason: 'bounce' | 'complaint';
+  /** What SES said: bounce type/subtype and the receiving server's diagnostic, or the complaint's feedback type. */
+  detail: string;
+  /** SES's feedbackId of the report, and the messageId of the mail it was about. */
+  feedbackId: string;
+  messageId: string;
+  at: string;
+}
+
 /**
  * What became of a subscription's welcome mail. `failed` is the outcome of the latest attempt: `permanent` when SES
  * refused this message for good (no retry), else transient (the event source retries until the record age limit;
- * `npm run redrive -- --stage <stage> welcome` resends what is still failed after that).
+ * `npm run redrive -- --stage <stage> welcome` resends what is still failed after that). `suppressed`: not sent,
+ * because the address is suppressed (a hard bounce or a complaint, see Suppression).
  */
 export type WelcomeOutcome =
   | { status: 'sent'; messageId: string }
-  | { status: 'failed'; reason: string; permanent: boolean };
+  | { status: 'failed'; reason: string; permanent: boolean }
+  | { status: 'suppressed'; reason: Suppression['reason'] };
 
 /** A subscriber the welcome redrive looks at (scripts/redrive.ts). */
 export interface WelcomeCandidate extends Subscriber {
@@ -48,11 +71,22 @@ export interface SubscriberStore {
    * never overwrites `sent`: a redrive and a stream retry may finish in either order.
    */
   recordWelcome(email: string, subscriptionId: string, outcome: WelcomeOutcome, at: Date): Promise<void>;
+  /** The subscriber's suppression, if the address is suppressed (read consistently, right before a send). */
+  suppressionOf(email: string): Promise<Suppression | undefined>;
+}
+
+/** What marking an address suppressed came to: done now, done before (a repeated report), or no such subscriber. */
+export type SuppressResult = 'suppressed' | 'alreadySuppressed' | 'unknown';
+
+/** The port the mail feedback talks to; DynamoDbSubscriberStore is the adapter. */
+export interface SuppressionStore {
+  /** Marks the subscriber suppressed unless it already is (the first report wins); never creates an item. */
+  suppress(email: string, suppression: Suppression): Promise<SuppressResult>;
 }
 
 export const TOKEN_INDEX = 'by-token';
 
-export class DynamoDbSubscriberStore implements SubscriberStore {
+export class DynamoDbSubscriberStore implements SubscriberStore, SuppressionStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -107,31 +141,61 @@ export class DynamoDbSubscriberStore implements SubscriberStore {
   }
 
   async recordWelcome(email: string, subscriptionId: string, outcome: WelcomeOutcome, at: Date): Promise<void> {
-    const sent = outcome.status === 'sent';
+    const update = welcomeUpdate(outcome);
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { email },
-          UpdateExpression: sent
-            ? 'SET welcomeStatus = :status, welcomeDetail = :detail, welcomeAt = :at REMOVE welcomeFailure'
-            : 'SET welcomeStatus = :status, welcomeDetail = :detail, welcomeAt = :at, welcomeFailure = :failure',
+          UpdateExpression: update.expression,
           // Only the subscription this mail was for: not a newer one, and never re-create an unsubscribed item.
-          ConditionExpression: sent
-            ? 'subscriptionId = :id'
-            : 'subscriptionId = :id AND (attribute_not_exists(welcomeStatus) OR welcomeStatus <> :sent)',
+          ConditionExpression:
+            outcome.status === 'sent'
+              ? 'subscriptionId = :id'
+              : 'subscriptionId = :id AND (attribute_not_exists(welcomeStatus) OR welcomeStatus <> :sent)',
           ExpressionAttributeValues: {
             ':status': outcome.status,
-            ':detail': (sent ? outcome.messageId : outcome.reason).slice(0, 500),
             ':at': at.toISOString(),
             ':id': subscriptionId,
-            ...(sent ? {} : { ':sent': 'sent', ':failure': outcome.permanent ? 'permanent' : 'transient' }),
+            ...update.values,
+            ...(outcome.status === 'sent' ? {} : { ':sent': 'sent' }),
           },
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async suppressionOf(email: string): Promise<Suppression | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { email }, ProjectionExpression: 'suppression', ConsistentRead: true }),
+    );
+    return Item?.suppression as Suppression | undefined;
+  }
+
+  async suppress(email: string, suppression: Suppression): Promise<SuppressResult> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { email },
+          UpdateExpression: 'SET suppression = :suppression',
+          // An existing subscriber that is not suppressed yet: a repeated report (SNS delivers at least once, SES may
+          // report a bounce and then a complaint) changes nothing, and an unknown address is not created.
+          ConditionExpression: 'attribute_exists(email) AND attribute_not_exists(suppression)',
+          ExpressionAttributeValues: { ':suppression': { ...suppression, detail: suppression.detail.slice(0, 500) } },
+        }),
+      );
+      return 'suppressed';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Which half of the condition failed: one consistent read, only on this rare path.
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { email }, ProjectionExpression: 'email', ConsistentRead: true }),
+    );
+    return Item === undefined ? 'unknown' : 'alreadySuppressed';
   }
 
   /**
@@ -150,5 +214,21 @@ export class DynamoDbSubscriberStore implements SubscriberStore {
     )) {
       for (const item of page.Items ?? []) yield item as WelcomeCandidate;
     }
+  }
+}
+
+/** The attributes an outcome sets on the subscriber (welcomeStatus, welcomeDetail, welcomeAt, welcomeFailure). */
+function welcomeUpdate(outcome: WelcomeOutcome): { expression: string; values: Record<string, string> } {
+  const base = 'SET welcomeStatus = :status, welcomeDetail = :detail, welcomeAt = :at';
+  switch (outcome.status) {
+    case 'sent':
+      return { expression: `${base} REMOVE welcomeFailure`, values: { ':detail': outcome.messageId.slice(0, 500) } };
+    case 'suppressed':
+      return { expression: `${base} REMOVE welcomeFailure`, values: { ':detail': `suppressed: ${outcome.reason}` } };
+    case 'failed':
+      return {
+        expression: `${base}, welcomeFailure = :failure`,
+        values: { ':detail': outcome.reason.slice(0, 500), ':failure': outcome.permanent ? 'permanent' : 'transient' },
+      };
   }
 }

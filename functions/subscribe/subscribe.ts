@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ValidationError } from '../lib/errors';
-import type { Subscriber, SubscriberStore } from '../lib/subscribers';
+import { normaliseEmail, type Subscriber, type SubscriberStore } from '../lib/subscribers';
 
 export interface SubscribeRequest {
   email: string;
@@ -16,10 +16,7 @@ const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** One address, one item: case and surrounding blanks do not make a second subscription. */
-export function normaliseEmail(email: string): string {
-  return email.normalize('NFC').trim().toLowerCase();
-}
+export { normaliseEmail };
 
 /** Checks the body a reader sent; anything else is a ValidationError with a stable code. */
 export function parseSubscribeRequest(body: unknown): SubscribeRequest {

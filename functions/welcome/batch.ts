@@ -14,7 +14,9 @@ export type WelcomeResult =
   /** SES refused it for good; `reason` is SES's error name (MessageRejected, BadRequestException). */
   | { kind: 'rejected'; reason: string }
   /** It failed for now and the event source retries it. */
-  | { kind: 'failed' };
+  | { kind: 'failed' }
+  /** Not sent: the address is suppressed (a hard bounce or a complaint, functions/mail-feedback). */
+  | { kind: 'suppressed' };
 
 /** mailer.ts throws PermanentSendError("<SES error name>: <message>"): the name, a code of SES's, not the message. */
 function sesErrorName(reason: string): string {
@@ -69,12 +71,13 @@ export function welcomeBatchHandler(
       throw error;
     }
     if (outcome.status === 'failed') deps.onResult?.({ kind: 'rejected', reason: sesErrorName(outcome.reason) });
+    else if (outcome.status === 'suppressed') deps.onResult?.({ kind: 'suppressed' });
     else if (sentNow) deps.onResult?.({ kind: 'sent' });
     // Records run in parallel: the id goes on the line itself, not as a logger-wide key.
     logger.info('welcome mail', {
       subscriptionId: job.subscriptionId,
       status: outcome.status,
-      ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+      ...(outcome.status === 'sent' ? {} : { reason: outcome.reason }),
     });
     return outcome;
   };

@@ -5,6 +5,8 @@ export const config = {
   idempotencyTable: requireEnv('IDEMPOTENCY_TABLE'),
   /** A verified SES identity of this stage, e.g. `Blog <hello@blog.example.com>`. */
   sender: requireEnv('WELCOME_SENDER'),
+  /** The SES configuration set every welcome mail is sent with (its feedback reaches the mailFeedback function). */
+  configurationSet: requireEnv('WELCOME_CONFIGURATION_SET'),
   unsubscribeBaseUrl: requireEnv('UNSUBSCRIBE_BASE_URL'),
   siteUrl: requireEnv('SITE_URL'),
   /** WelcomeFailuresQueue: records that can never become a mail are dead-lettered here with the reason. */

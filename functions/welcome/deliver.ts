@@ -39,6 +39,9 @@ export interface Delivery {
  * function throws), so a later attempt sends. Noting the outcome happens outside, after every attempt, so a failed
  * note (DynamoDB) is retried without a second mail.
  *
+ * - the address is suppressed (a hard bounce or a complaint, functions/mail-feedback): nothing is sent,
+ *   `welcomeStatus: suppressed`, and resolves. Read right before the send, so the redrive (which uses this delivery)
+ *   skips it too; a mail sent earlier stays `sent`.
  * - sent (now or before): `welcomeStatus: sent`.
  * - PermanentSendError (SES refused this message: MessageRejected, BadRequestException): `failed` + permanent, and
  *   resolves — the record succeeds, so the event source does not retry what cannot succeed.
@@ -69,6 +72,12 @@ export function welcomeDelivery(deps: WelcomeDeliveryDeps): {
   return {
     registerLambdaContext: (context) => config.registerLambdaContext(context),
     async deliver(job) {
+      const suppression = await deps.store.suppressionOf(job.email);
+      if (suppression !== undefined) {
+        const outcome: WelcomeOutcome = { status: 'suppressed', reason: suppression.reason };
+        await deps.store.recordWelcome(job.email, job.subscriptionId, outcome, now());
+        return { outcome, sentNow: false };
+      }
       const attempt = randomUUID();
       let outcome: WelcomeOutcome;
       let sentNow = false;

@@ -13,6 +13,7 @@ import { pacedMailer, SesMailer } from './mailer';
 function countWelcome(result: WelcomeResult): void {
   if (result.kind === 'sent') count('WelcomeSent');
   else if (result.kind === 'rejected') count('WelcomeRejected', result.reason);
+  else if (result.kind === 'suppressed') count('WelcomeSuppressed');
   else count('WelcomeFailed');
 }
 
@@ -20,7 +21,7 @@ function countWelcome(result: WelcomeResult): void {
 export const handler = instrumented(
   'welcome',
   welcomeBatchHandler({
-    mailer: pacedMailer(new SesMailer(sesv2(), config.sender), config.sesMaxSendRate),
+    mailer: pacedMailer(new SesMailer(sesv2(), config.sender, config.configurationSet), config.sesMaxSendRate),
     store: new DynamoDbSubscriberStore(dynamoDb(), config.subscribersTable),
     settings: { unsubscribeBaseUrl: config.unsubscribeBaseUrl, siteUrl: config.siteUrl },
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable, awsSdkV3Client: dynamoDbClient() }),

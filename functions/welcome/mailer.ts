@@ -6,11 +6,15 @@ import { PermanentSendError, type Mailer, type OutgoingEmail } from './welcome';
  * Sends through SES API v2 `SendEmail` (IAM action ses:SendEmail) with simple content: v2 takes custom headers
  * (List-Unsubscribe) on simple content, where v1 SendEmail takes none and v1 SendRawEmail would need its own
  * action and a hand-built MIME message. Throttling is retried by the client (see clients.ts).
+ *
+ * Every mail goes out with the stage's configuration set (resources/mail-feedback.yml): its bounces, complaints and
+ * rejects come back to the mailFeedback function, and its suppression options apply to it.
  */
 export class SesMailer implements Mailer {
   constructor(
     private readonly ses: SESv2Client,
     private readonly from: string,
+    private readonly configurationSetName: string,
   ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
@@ -18,6 +22,7 @@ export class SesMailer implements Mailer {
       const result = await this.ses.send(
         new SendEmailCommand({
           FromEmailAddress: this.from,
+          ConfigurationSetName: this.configurationSetName,
           Destination: { ToAddresses: [email.to] },
           Content: {
             Simple: {

@@ -18,6 +18,7 @@ import { messaging } from './messaging';
 import { metrics } from './metrics';
 import type { MetricsSnapshot } from './metrics/totals';
 import { queuePollers } from './queues';
+import { topicDeliveries } from './topics';
 import { HOST, LOCAL_REGION, LOCAL_S3_CREDENTIALS, localPorts, type LocalPorts } from './ports';
 import { s3, s3Events } from './s3';
 import { schedules } from './schedules';
@@ -40,6 +41,7 @@ export const STACK: readonly Step[] = [
   apiFront,
   streamPollers,
   queuePollers,
+  topicDeliveries,
   s3Events,
   schedules,
   firehose,

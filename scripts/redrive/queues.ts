@@ -21,6 +21,7 @@ export const REDRIVE_QUEUES = {
   ReportsDeadLetterQueue: { kind: 'dead-letter', source: 'ReportsQueue' },
   ThumbnailsFailedInvocationsQueue: { kind: 'on-failure', functionKey: 'thumbnails', references: 'uploads' },
   ReportsFailedInvocationsQueue: { kind: 'on-failure', functionKey: 'reports' },
+  MailFeedbackFailedInvocationsQueue: { kind: 'on-failure', functionKey: 'mailFeedback' },
 } as const satisfies Record<string, RedriveQueue>;
 
 export type RedriveQueueName = keyof typeof REDRIVE_QUEUES;

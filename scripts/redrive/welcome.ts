@@ -30,6 +30,8 @@ export interface RedriveSummary {
   alreadySent: string[];
   /** Being sent right now by the stream (its idempotency record is in progress): nothing to do. */
   inProgress: string[];
+  /** Not sent: the address is suppressed (SES reported a hard bounce or a complaint for it). */
+  suppressed: string[];
   stillFailing: { email: string; reason: string; permanent: boolean }[];
   /** On-failure records of the event source deleted (every subscriber they could be about is settled) or kept. */
   failureRecords: { deleted: number; kept: number };
@@ -46,8 +48,8 @@ const jobOf = (candidate: WelcomeCandidate): WelcomeJob => ({
 
 /**
  * Each candidate goes through the idempotent delivery once per run: sent now, already sent (a mail is never sent
- * twice, also when a stream retry runs at the same time), in progress elsewhere, or still failing with its reason
- * (noted on the subscriber by the delivery).
+ * twice, also when a stream retry runs at the same time), in progress elsewhere, skipped because the address is
+ * suppressed, or still failing with its reason (noted on the subscriber by the delivery).
  *
  * The event source's on-failure records name shard positions, not subscribers, and their records may have left the
  * stream (24 h). They are settled as a whole: every record they stand for belongs to a subscriber this run looked at
@@ -61,6 +63,7 @@ export async function redriveWelcome(deps: RedriveDeps): Promise<RedriveSummary>
     resent: [],
     alreadySent: [],
     inProgress: [],
+    suppressed: [],
     stillFailing: [],
     failureRecords: { deleted: 0, kept: 0 },
     deadLetters: [],
@@ -72,6 +75,7 @@ export async function redriveWelcome(deps: RedriveDeps): Promise<RedriveSummary>
     try {
       const { outcome, sentNow } = await deps.deliver(jobOf(candidate));
       if (outcome.status === 'sent') (sentNow ? summary.resent : summary.alreadySent).push(candidate.email);
+      else if (outcome.status === 'suppressed') summary.suppressed.push(candidate.email);
       else summary.stillFailing.push({ email: candidate.email, reason: outcome.reason, permanent: outcome.permanent });
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) summary.inProgress.push(candidate.email);
@@ -121,6 +125,7 @@ export function formatSummary(summary: RedriveSummary): string {
     `${summary.resent.length} resent`,
     `${summary.alreadySent.length} skipped, already sent`,
     `${summary.inProgress.length} skipped, being sent by the stream right now`,
+    `${summary.suppressed.length} skipped, the address is suppressed (hard bounce or complaint)`,
     `${summary.stillFailing.length} still failing`,
     ...summary.stillFailing.map((f) => `  ${f.email}: ${f.reason}${f.permanent ? ' (permanent: SES refuses this message)' : ''}`),
     `failure records: ${summary.failureRecords.deleted} deleted, ${summary.failureRecords.kept} kept`,

@@ -67,7 +67,8 @@ function invoke(fn: string, event: { path: string } | { data: unknown }, env: Re
       const seconds = (Date.now() - started) / 1000;
       calls.push({ fn, event: 'path' in event ? event.path : '--data', seconds });
       const lines = stdout.split('\n');
-      const start = lines.lastIndexOf('{');
+      // The printed result: an object or an array, its first line unindented (nested lines are indented).
+      const start = Math.max(lines.lastIndexOf('{'), lines.lastIndexOf('['));
       const result: unknown = start === -1 ? undefined : JSON.parse(lines.slice(start).join('\n'));
       // Powertools Logger writes warnings and errors to stderr, the rest to stdout.
       const logs = [...lines, ...stderr.split('\n')]
@@ -254,6 +255,22 @@ describe('sls invoke local with the samples of events/', () => {
     const { emails } = (await (await fetch(`${sesUrl}/store`)).json()) as { emails: { destination: { to: string[] }; body: { text?: string } }[] };
     const welcome = emails.filter((mail) => mail.body.text?.includes(`/subscriptions/${SAMPLE_TOKEN}/unsubscribe`));
     expect(welcome.map((mail) => mail.destination.to)).toEqual([['reader@example.com']]);
+  });
+
+  it('mailFeedback: the SNS sample (SES hard bounce) suppresses the subscribed reader, once', async () => {
+    // Prepare: the unsubscribe test removed the reader; the subscribe sample adds them again.
+    const before = await invoke('mailFeedback', { path: 'events/sns/ses-bounce.json' });
+    answer(await invoke('subscribe', { path: 'events/http/post-subscription.json' }));
+
+    // Act
+    const first = await invoke('mailFeedback', { path: 'events/sns/ses-bounce.json' });
+    const again = await invoke('mailFeedback', { path: 'events/sns/ses-bounce.json' });
+
+    // Assess
+    const outcome = (run: { result?: unknown }) => (run.result as { recipients: { outcome: string }[] }[])[0]?.recipients[0]?.outcome;
+    expect([before, first, again].map((run) => run.code)).toEqual([0, 0, 0]);
+    expect([outcome(before), outcome(first), outcome(again)]).toEqual(['unknown', 'suppressed', 'alreadySuppressed']);
+    expect(await subscriber('reader@example.com')).toMatchObject({ suppression: { reason: 'bounce', detail: 'Permanent/General: 5.1.1 smtp; 550 5.1.1 user unknown' } });
   });
 
   it('upload-url: POST /uploads answers 201 with a presigned POST for the signed-in writer', async () => {

@@ -196,7 +196,7 @@ describe('subscribe → welcome mail', () => {
     // Prepare: the welcome core with the local tables and SES, SES failing once for one address.
     const addresses = [unique('send-a'), unique('send-b'), unique('send-c')];
     const ses = new SESv2Client({ ...common, endpoint: sesUrl });
-    const real = new SesMailer(ses, 'Blog <hello@blog.localhost>');
+    const real = new SesMailer(ses, 'Blog <hello@blog.localhost>', 'serverless-blog-local-welcome');
     let failuresLeft = 1;
     const flaky: Mailer = {
       send: async (email) => {

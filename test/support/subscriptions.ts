@@ -2,12 +2,12 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { Subscriber, SubscriberStore, WelcomeOutcome } from '../../functions/lib/subscribers';
+import type { Subscriber, SubscriberStore, Suppression, SuppressionStore, SuppressResult, WelcomeOutcome } from '../../functions/lib/subscribers';
 import type { Mailer, OutgoingEmail } from '../../functions/welcome/welcome';
 import type { DeadLetters } from '../../functions/lib/dead-letters';
 
-export class InMemorySubscriberStore implements SubscriberStore {
-  readonly items = new Map<string, Subscriber & { welcome?: WelcomeOutcome }>();
+export class InMemorySubscriberStore implements SubscriberStore, SuppressionStore {
+  readonly items = new Map<string, Subscriber & { welcome?: WelcomeOutcome; suppression?: Suppression }>();
 
   async add(subscriber: Subscriber): Promise<boolean> {
     if (this.items.has(subscriber.email)) return false;
@@ -26,8 +26,21 @@ export class InMemorySubscriberStore implements SubscriberStore {
     const item = this.items.get(email);
     if (item?.subscriptionId !== subscriptionId) return;
     // As the DynamoDB adapter's condition: a failure never overwrites `sent`.
-    if (outcome.status === 'failed' && item.welcome?.status === 'sent') return;
+    if (outcome.status !== 'sent' && item.welcome?.status === 'sent') return;
     item.welcome = outcome;
+  }
+
+  async suppressionOf(email: string): Promise<Suppression | undefined> {
+    return this.items.get(email)?.suppression;
+  }
+
+  /** As the DynamoDB adapter's condition: only an existing item, and only the first report. */
+  async suppress(email: string, suppression: Suppression): Promise<SuppressResult> {
+    const item = this.items.get(email);
+    if (item === undefined) return 'unknown';
+    if (item.suppression !== undefined) return 'alreadySuppressed';
+    item.suppression = { ...suppression, detail: suppression.detail.slice(0, 500) };
+    return 'suppressed';
   }
 }
 

@@ -218,14 +218,16 @@ describe('IAM scope', () => {
       }
     });
 
-    it('touches only the tables it uses: the idempotency records, and updates of subscribers', () => {
-      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+    it('touches only the tables it uses: the idempotency records, and reads and updates of subscribers', () => {
+      for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem']) {
         expect(granted.get(action)).toEqual(['WelcomeIdempotencyTable.Arn']);
       }
+      // GetItem on subscribers: is the address suppressed (resources/mail-feedback.yml), right before a send.
+      expect(granted.get('dynamodb:GetItem')?.sort()).toEqual(['SubscribersTable.Arn', 'WelcomeIdempotencyTable.Arn']);
       expect(granted.get('dynamodb:UpdateItem')?.sort()).toEqual(['SubscribersTable.Arn', 'WelcomeIdempotencyTable.Arn']);
     });
 
-    it('sends mail only as the sender identity of WELCOME_SENDER', () => {
+    it('sends mail only as the sender identity of WELCOME_SENDER, with the welcome configuration set', () => {
       // Prepare
       const env = template.properties(welcome, 'AWS::Lambda::Function').Environment;
       const variables = isObject(env) && isObject(env.Variables) ? env.Variables : {};
@@ -236,6 +238,7 @@ describe('IAM scope', () => {
       expect(senderDomain).toBeDefined();
       expect(granted.get('ses:SendEmail')).toEqual([
         `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/${senderDomain}`,
+        'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${WelcomeConfigurationSet}',
       ]);
     });
 

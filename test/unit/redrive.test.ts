@@ -74,6 +74,25 @@ describe('welcome redrive', () => {
     expect(item.welcome?.status).toBe('sent');
   });
 
+  it('skips a suppressed address: nothing sent, reported, and it settles the on-failure records', async () => {
+    // Prepare: a failed welcome whose address drew a complaint since (functions/mail-feedback).
+    const { mailer, store, delivery, candidates } = setUp();
+    await store.add(subscriberItem(1));
+    await store.recordWelcome('reader1@example.com', subscriberItem(1).subscriptionId, { status: 'failed', reason: 'Error: timeout', permanent: false });
+    await store.suppress('reader1@example.com', { reason: 'complaint', detail: 'complaint: abuse', feedbackId: 'f', messageId: 'm', at: '2026-12-01T00:00:00.000Z' });
+    const queue = failuresQueue([onFailureRecord]);
+
+    // Act
+    const first = await redriveWelcome({ candidates: candidates(), deliver: (job) => delivery().deliver(job), failures: queue.port });
+
+    // Assess
+    expect(mailer.attempts).toEqual([]);
+    expect(first.suppressed).toEqual(['reader1@example.com']);
+    expect(first.failureRecords).toEqual({ deleted: 1, kept: 0 });
+    expect(store.items.get('reader1@example.com')?.welcome).toEqual({ status: 'suppressed', reason: 'complaint' });
+    expect(formatSummary(first)).toContain('1 skipped, the address is suppressed');
+  });
+
   it('reports what still fails with the reason, and keeps the on-failure records while it does', async () => {
     const mailer = new RecordingMailer(() => new Error('SES unavailable'));
     const { store, delivery, candidates } = setUp(mailer);

@@ -146,6 +146,7 @@ describe('subscriptions', () => {
         SUBSCRIBERS_TABLE: 'subscribers',
         IDEMPOTENCY_TABLE: 'welcome-idempotency',
         WELCOME_SENDER: 'Blog <hello@blog.example>',
+        WELCOME_CONFIGURATION_SET: 'serverless-blog-test-welcome',
         UNSUBSCRIBE_BASE_URL: 'https://api.example/subscriptions',
         SITE_URL: 'https://blog.example/',
         SES_MAX_SEND_RATE: '1000',
@@ -184,6 +185,84 @@ describe('subscriptions', () => {
     // Assess
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '103' }] });
     expect(metrics).toEqual([metric('WelcomeFailed', 1), metric('WelcomeRejected', 1, 'MessageRejected'), metric('WelcomeSent', 1)]);
+  });
+});
+
+describe('mail feedback', () => {
+  const welcomeEnv = {
+    SUBSCRIBERS_TABLE: 'subscribers',
+    IDEMPOTENCY_TABLE: 'welcome-idempotency',
+    WELCOME_SENDER: 'Blog <hello@blog.example>',
+    WELCOME_CONFIGURATION_SET: 'serverless-blog-test-welcome',
+    UNSUBSCRIBE_BASE_URL: 'https://api.example/subscriptions',
+    SITE_URL: 'https://blog.example/',
+    SES_MAX_SEND_RATE: '1000',
+    SES_MAX_ATTEMPTS: '1',
+    WELCOME_FAILURES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/welcome-failures',
+  };
+  const feedbackEnv = {
+    SUBSCRIBERS_TABLE: 'subscribers',
+    MAIL_FEEDBACK_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/mail-feedback-failed',
+  };
+  const snsEvent = (...messages: string[]) => ({
+    Records: messages.map((message, i) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:feedback:sub',
+      Sns: { Type: 'Notification', MessageId: `m-${i}`, TopicArn: 'arn:aws:sns:eu-west-1:123456789012:feedback', Message: message, Timestamp: '2026-12-02T00:00:00.000Z' },
+    })),
+  });
+  const fixture = (name: string) => readFileSync(path.join(__dirname, '../../fixtures/ses', name), 'utf8');
+
+  it('welcome counts a suppressed address as WelcomeSuppressed and sends nothing', async () => {
+    const sent: unknown[] = [];
+    const handler = await load('../../../functions/welcome/handler', welcomeEnv, [
+      [documentClient, (command) => (command.constructor.name === 'GetCommand' ? { Item: { suppression: { reason: 'bounce-permanent', detail: '5.1.1', at: '2026-12-01T00:00:00.000Z' } } } : {})],
+      [dynamoDbClient, () => ({})],
+      [sesClient, (command) => (sent.push(command), { MessageId: 'never' })],
+    ]);
+    const { metrics, result } = await run(handler, {
+      Records: [{
+        eventID: '1',
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        dynamodb: { SequenceNumber: '101', NewImage: { email: { S: 'gone@example.com' }, subscriptionId: { S: 'sub-1' }, token: { S: TOKEN } } },
+      }],
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sent).toEqual([]);
+    expect(metrics).toEqual([metric('WelcomeSuppressed', 1)]);
+  });
+
+  it('mailFeedback counts each report by its reason, the subscribers it suppressed, and a malformed one', async () => {
+    // Prepare: a permanent bounce of a subscriber, then a complaint about the same address (suppressed by then), then
+    // a message that is not an SES report. The table: one subscriber; a second suppression fails its condition.
+    const { ConditionalCheckFailedException } = await import('@aws-sdk/client-dynamodb');
+    const suppressed = new Set<string>();
+    const handler = await load('../../../functions/mail-feedback/handler', feedbackEnv, [
+      [documentClient, (command) => {
+        if (command.constructor.name !== 'UpdateCommand') return { Item: { email: 'recipient@example.com' } };
+        const { email } = command.input.Key as { email: string };
+        if (email !== 'recipient@example.com' || suppressed.has(email)) {
+          return Promise.reject(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+        }
+        suppressed.add(email);
+        return {};
+      }],
+      [sqsClient, () => ({ MessageId: 'dead-letter' })],
+    ]);
+
+    // Act
+    const { metrics, error } = await run(handler, snsEvent(fixture('event-bounce-permanent.json'), fixture('event-complaint.json'), '{"not":"ses"}'));
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(metrics).toEqual([
+      metric('MailFeedback', 1, 'bounce-permanent'),
+      metric('MailFeedback', 1, 'complaint'),
+      metric('MailFeedback', 1, 'malformed'),
+      metric('SubscribersSuppressed', 1),
+    ]);
   });
 });
 

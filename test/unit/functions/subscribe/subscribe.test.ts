@@ -61,6 +61,21 @@ describe('subscribe', () => {
     expect(item?.subscriptionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('keeps a suppressed address suppressed when it subscribes again, with the same answer as any repeat', async () => {
+    // Prepare: the address hard-bounced (functions/mail-feedback marked it).
+    const store = new InMemorySubscriberStore();
+    await subscribe({ email: 'a@example.com' }, store);
+    await store.suppress('a@example.com', { reason: 'bounce', detail: 'Permanent/General', feedbackId: 'f', messageId: 'm', at: '2026-12-01T00:00:00.000Z' });
+    const before = structuredClone(store.items.get('a@example.com'));
+
+    // Act
+    const again = await subscribe(parseSubscribeRequest({ email: ' A@Example.com ', name: 'Ada' }), store);
+
+    // Assess: no new subscription (so no welcome), the suppression stays, and the answer tells nobody about it.
+    expect(again).toEqual({ status: 'accepted', created: false });
+    expect(store.items.get('a@example.com')).toEqual(before);
+  });
+
   it('gives every subscriber a different token', async () => {
     const store = new InMemorySubscriberStore();
     for (let n = 0; n < 50; n++) await subscribe({ email: `r${n}@example.com` }, store);

@@ -165,6 +165,22 @@ describe('welcome batch', () => {
     expect(store.items.get('reader1@example.com')?.welcome?.status).toBe('sent');
   });
 
+  it('sends nothing to a suppressed address and notes why, without failing the record', async () => {
+    // Prepare: reader 1's address hard-bounced earlier (functions/mail-feedback marked it).
+    const { mailer, store, handler } = setUp();
+    for (const n of [1, 2]) await store.add(subscriberItem(n));
+    await store.suppress('reader1@example.com', { reason: 'bounce', detail: 'Permanent/General', feedbackId: 'f', messageId: 'm', at: '2026-12-01T00:00:00.000Z' });
+
+    // Act
+    const response = await handler(streamEvent([1, 2].map((n) => streamRecord(subscriberItem(n)))), lambdaContext());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mailer.attempts).toEqual(['reader2@example.com']);
+    expect(store.items.get('reader1@example.com')?.welcome).toEqual({ status: 'suppressed', reason: 'bounce' });
+    expect(store.items.get('reader2@example.com')?.welcome?.status).toBe('sent');
+  });
+
   it('ignores records that are not new subscriptions', async () => {
     const { mailer, handler } = setUp();
     const response = await handler(
