@@ -162,6 +162,9 @@ describe('instrumented handlers: traces, with tracing on as in Lambda', () => {
     process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
     delete process.env.POWERTOOLS_TRACE_ENABLED;
+    // Capturing HTTP requests subscribes to undici's diagnostics channel, which is one per process: in a jest worker it
+    // would outlive this file and try to trace the fetch calls of the files after it ("context missing" errors).
+    process.env.POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS = 'false';
     jest.resetModules();
     xray = (await import('aws-xray-sdk-core')).default;
     observability = await import('../../../../functions/lib/observability');
