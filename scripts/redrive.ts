@@ -129,6 +129,8 @@ async function main(): Promise<void> {
   const followSeconds = Number(values.follow ?? 600);
   if (
     !values.stage ||
+    // A stage is part of the stack's name: letters, digits and hyphens (CloudFormation stack names).
+    !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(values.stage) ||
     !queueName ||
     extra.length > 0 ||
     (!welcome && !redriveQueue(queueName)) ||

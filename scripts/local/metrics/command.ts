@@ -69,7 +69,8 @@ export async function metricsCommand(args: string[], deps: CommandDeps = default
     throw new MetricsUnavailable(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   if (values.help) return USAGE;
-  if (!values.stage) throw new MetricsUnavailable(USAGE);
+  // A stage is part of the stack's name: letters, digits and hyphens (CloudFormation stack names).
+  if (!values.stage || !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(values.stage)) throw new MetricsUnavailable(USAGE);
   if (values.stage !== 'local') {
     const service = await deps.serviceOf(values.stage);
     throw new MetricsUnavailable(

@@ -72,8 +72,11 @@ describe('npm run metrics: other stages and usage', () => {
     await expect(run).rejects.toThrow('Stage prod is not local: its metrics are in CloudWatch (namespace serverless-blog); open the dashboard serverless-blog-prod');
   });
 
-  it('fails with the usage without --stage', async () => {
+  it('fails with the usage without --stage, or with a stage no stack can be named after, before running anything', async () => {
     await expect(metricsCommand([], { port: () => 1, serviceOf: noService })).rejects.toThrow(/^Usage: npm run metrics -- --stage local/);
+    for (const stage of ['x;y', '../prod', '', '-prod', 'a'.repeat(65)]) {
+      await expect(metricsCommand(['--stage', stage], { port: () => 1, serviceOf: noService })).rejects.toThrow(/Usage: npm run metrics -- --stage local/);
+    }
   });
 });
 
