@@ -214,6 +214,22 @@ const metricStat = (id, namespace, metricName, dimensions, stat, period) => ({
 });
 
 /**
+ * A rate in percent by metric math, `100 × failed / total` over one period, in alarm above `threshold` on the shared
+ * M-of-N window. No traffic is no failure: without the IF a quiet period would be a division by zero.
+ */
+const rateAlarmProperties = ({ namespace, dimensions, failed, total, label, threshold, period, window }) => ({
+  Metrics: [
+    metricStat('failed', namespace, failed, dimensions, 'Sum', period),
+    metricStat('total', namespace, total, dimensions, 'Sum', period),
+    { Id: 'rate', Expression: 'IF(total > 0, 100 * failed / total, 0)', Label: label, ReturnData: true },
+  ],
+  ComparisonOperator: 'GreaterThanThreshold',
+  Threshold: threshold,
+  ...window,
+  TreatMissingData: 'notBreaching',
+});
+
+/**
  * The alarm definitions: one entry per alarm with the flow it belongs to (undefined = the stage as a whole), its
  * CloudFormation properties minus the actions, and an optional condition.
  */
@@ -231,16 +247,10 @@ function defineAlarms(stack, settings, { service, stage }) {
     add(`${baseName(fn.logicalId)}ErrorRateAlarm`, fn.flow, {
       AlarmName: `${prefix}-${fn.key}-error-rate`,
       AlarmDescription: `${fn.key}: more than ${settings.functionErrorRatePercent} % of invocations failed in ${mOfN} (stage param functionErrorRatePercent)`,
-      Metrics: [
-        metricStat('errors', 'AWS/Lambda', 'Errors', fnDimension, 'Sum', period),
-        metricStat('invocations', 'AWS/Lambda', 'Invocations', fnDimension, 'Sum', period),
-        // No invocations is no failure: without the IF a quiet period would be a division by zero.
-        { Id: 'errorRate', Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)', Label: 'Error rate (%)', ReturnData: true },
-      ],
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: settings.functionErrorRatePercent,
-      ...window,
-      TreatMissingData: 'notBreaching',
+      ...rateAlarmProperties({
+        namespace: 'AWS/Lambda', dimensions: fnDimension, failed: 'Errors', total: 'Invocations',
+        label: 'Error rate (%)', threshold: settings.functionErrorRatePercent, period, window,
+      }),
     });
     add(`${baseName(fn.logicalId)}ThrottlesAlarm`, fn.flow, {
       AlarmName: `${prefix}-${fn.key}-throttles`,
@@ -296,15 +306,10 @@ function defineAlarms(stack, settings, { service, stage }) {
     add('HttpApi5xxRateAlarm', undefined, {
       AlarmName: `${prefix}-http-api-5xx-rate`,
       AlarmDescription: `HTTP API: more than ${settings.api5xxRatePercent} % of requests answered 5xx in ${mOfN} (stage param api5xxRatePercent)`,
-      Metrics: [
-        metricStat('errors', 'AWS/ApiGateway', '5xx', apiDimensions, 'Sum', period),
-        metricStat('requests', 'AWS/ApiGateway', 'Count', apiDimensions, 'Sum', period),
-        { Id: 'errorRate', Expression: 'IF(requests > 0, 100 * errors / requests, 0)', Label: '5xx rate (%)', ReturnData: true },
-      ],
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: settings.api5xxRatePercent,
-      ...window,
-      TreatMissingData: 'notBreaching',
+      ...rateAlarmProperties({
+        namespace: 'AWS/ApiGateway', dimensions: apiDimensions, failed: '5xx', total: 'Count',
+        label: '5xx rate (%)', threshold: settings.api5xxRatePercent, period, window,
+      }),
     });
     add('HttpApiLatencyAlarm', undefined, {
       AlarmName: `${prefix}-http-api-p99-latency`,

@@ -114,8 +114,13 @@ describe.each(TEMPLATE_BUILDS.map((build) => build.name))('%s template', (build)
       const errorRate = alarms.filter(([, alarm]) => watches(alarm, 'AWS/Lambda', 'Errors', fn) && watches(alarm, 'AWS/Lambda', 'Invocations', fn));
       expect({ fn, errorRate: errorRate.length }).toEqual({ fn, errorRate: 1 });
       const p = props(errorRate[0]![1]);
-      const expression = asArray(p.Metrics as Json[]).filter(isObject).find((query) => query.ReturnData === true);
-      expect(expression?.Expression).toMatch(/100 \* errors \/ invocations/);
+      const queries = asArray(p.Metrics as Json[]).filter(isObject);
+      const idOf = (metricName: string): string => {
+        const id = queries.find((query) => isObject(query.MetricStat) && isObject(query.MetricStat.Metric) && query.MetricStat.Metric.MetricName === metricName)?.Id;
+        return typeof id === 'string' ? id : `no ${metricName} query`;
+      };
+      const expression = queries.find((query) => query.ReturnData === true);
+      expect(expression?.Expression).toContain(`100 * ${idOf('Errors')} / ${idOf('Invocations')}`);
       expect(Number(p.DatapointsToAlarm)).toBeLessThanOrEqual(Number(p.EvaluationPeriods));
       expect(p.TreatMissingData).toBe('notBreaching');
       const throttles = alarms.filter(([, alarm]) => watches(alarm, 'AWS/Lambda', 'Throttles', fn));
