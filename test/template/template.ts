@@ -33,7 +33,7 @@ export const TEMPLATE_BUILDS: readonly TemplateBuild[] = [
     params: [
       'premiumDelivery=s3', 'uploadAcceleration=true', 'thumbnailFormats=webp,avif', 'analyticsShardCount=2',
       'releasesOriginShieldRegion=us-east-1', 'releasesNoncurrentDays=7',
-      'functionErrorRatePercent=10', 'alarmDatapointsToAlarm=3',
+      'functionErrorRatePercent=10', 'alarmDatapointsToAlarm=3', 'tracingMode=PassThrough',
     ],
   },
 ];
@@ -86,7 +86,7 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, Json>>;
 }
 
-/** The inline policy of every function role that lets Lambda and the function's Tracer send traces (resources/tracing.yml). */
+/** The inline policy of every function role that lets Lambda and the function's Tracer send traces (serverless.yml provider.tracing). */
 export const TRACING_POLICY = 'traces';
 
 /** One statement of an identity policy, with the roles it is attached to and where it is written. */

@@ -1,21 +1,13 @@
 /**
- * Traces (README "Operations", resources/tracing.yml): active tracing on every function, every function role able to
- * send its traces (and no more), the Powertools settings the functions read, and the stage's sampling rule following
- * its params and covering exactly this stack's functions.
+ * Traces (README "Operations", Traces): active tracing on every function unless the stage param tracingMode says
+ * PassThrough, every function role able to send its traces (and no more), and the Powertools settings the functions
+ * read.
  */
-import { asArray, isObject, Template, templateFile, TRACING_POLICY } from './template';
+import { asArray, Template, templateFile, TRACING_POLICY } from './template';
 
 const prod = Template.load();
-const dev = Template.load(templateFile('dev'));
+const switches = Template.load(templateFile('dev-all-switches'));
 const functions = prod.resourcesOfType('AWS::Lambda::Function');
-
-const samplingRule = (template: Template) => {
-  const rules = template.resourcesOfType('AWS::XRay::SamplingRule');
-  expect(rules.map(([id]) => id)).toEqual(['TraceSamplingRule']);
-  const rule = rules[0]![1].Properties?.SamplingRule;
-  if (!isObject(rule)) throw new Error('TraceSamplingRule has no SamplingRule');
-  return rule;
-};
 
 it('has functions to check', () => {
   expect(functions.length).toBeGreaterThanOrEqual(18);
@@ -37,7 +29,7 @@ describe.each(functions.map(([id]) => id))('function %s', (functionId) => {
     expect(tracing).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
   });
 
-  it('gets the metrics namespace and the Tracer switch, and is covered by the sampling rule', () => {
+  it('gets the metrics namespace and the Tracer switch', () => {
     const environment = prod.functionEnvironment(functionId);
     expect(environment.POWERTOOLS_METRICS_NAMESPACE).toBe('serverless-blog');
     expect(environment.POWERTOOLS_TRACE_ENABLED).toBe('true');
@@ -54,26 +46,10 @@ it('gives X-Ray rights to function roles only', () => {
   expect([...new Set(withTracing)].sort()).toEqual([...new Set(functionRoles)].sort());
 });
 
-describe('the sampling rule', () => {
-  it("matches this stage's functions only, before the account's Default rule", () => {
-    const rule = samplingRule(prod);
-    expect(rule).toMatchObject({
-      RuleName: 'serverless-blog-prod',
-      ServiceName: 'serverless-blog-prod-*',
-      ServiceType: 'AWS::Lambda::Function',
-      Host: '*',
-      HTTPMethod: '*',
-      URLPath: '*',
-      ResourceARN: '*',
-      Version: 1,
-    });
-    // The Default rule has priority 10000; a lower number is evaluated first. RuleName: at most 32 characters.
-    expect(rule.Priority).toBeLessThan(10000);
-    expect(typeof rule.RuleName === 'string' ? rule.RuleName.length : Infinity).toBeLessThanOrEqual(32);
-  });
-
-  it('follows the stage params traceReservoirPerSecond and traceSamplingRate', () => {
-    expect(samplingRule(prod)).toMatchObject({ ReservoirSize: 1, FixedRate: 0.05 });
-    expect(samplingRule(dev)).toMatchObject({ RuleName: 'serverless-blog-dev', ServiceName: 'serverless-blog-dev-*', ReservoirSize: 1, FixedRate: 1 });
-  });
+it('follows the stage param tracingMode: PassThrough on every function of a stage that sets it', () => {
+  const modes = switches.resourcesOfType('AWS::Lambda::Function').map(([, fn]) => fn.Properties?.TracingConfig);
+  expect(modes).toHaveLength(functions.length);
+  expect(new Set(modes.map((mode) => JSON.stringify(mode)))).toEqual(new Set([JSON.stringify({ Mode: 'PassThrough' })]));
+  // No X-Ray sampling rule: Lambda samples at its fixed rate, which no rule changes (README "Operations", Traces).
+  expect(prod.resourcesOfType('AWS::XRay::SamplingRule')).toEqual([]);
 });
