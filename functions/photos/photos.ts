@@ -11,8 +11,7 @@
  */
 import * as z from 'zod/mini';
 import { parseUploadKey, thumbnailsPrefix } from '../lib/photo-keys';
-
-export type PhotoStatus = 'pending' | 'ready' | 'failed';
+import type { PhotoStatus, StoredThumbnail } from '../lib/photo-records';
 
 /** The statuses an event's status may replace: a status replaces only those of lower precedence. */
 export const REPLACES: Readonly<Record<Exclude<PhotoStatus, 'pending'>, readonly PhotoStatus[]>> = {
@@ -26,19 +25,9 @@ export interface PhotoKey {
   photoId: string;
 }
 
-/** One thumbnail as the photo item keeps it; the API builds its URL from the key. */
-export interface ThumbnailRecord {
-  width: number;
-  height: number;
-  format: string;
-  contentType: string;
-  bytes: number;
-  key: string;
-}
-
 /** What an event says became of the upload. */
 export type PhotoResult =
-  | { status: 'ready'; original: { bytes: number }; thumbnails: ThumbnailRecord[] }
+  | { status: 'ready'; original: { bytes: number }; thumbnails: StoredThumbnail[] }
   | { status: 'failed'; reason: string };
 
 /**

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PhotoKey, PhotoResult, PhotoStatus, PhotoStore, RecordOutcome } from './photos';
+import type { PhotoStatus } from '../lib/photo-records';
+import type { PhotoKey, PhotoResult, PhotoStore, RecordOutcome } from './photos';
 
 /**
  * PhotosTable (resources/photos.yml): UpdateItem only, the one action the function's role allows. The precedence is

@@ -8,10 +8,10 @@ import {
   recordThumbnailsEvent,
   type PhotoKey,
   type PhotoResult,
-  type PhotoStatus,
   type PhotoStore,
   type RecordOutcome,
 } from '../../../../functions/photos/photos';
+import type { PhotoStatus } from '../../../../functions/lib/photo-records';
 import { processUpload, type Ports, type ThumbnailEvent } from '../../../../functions/thumbnails/process-upload';
 import { jpeg } from '../thumbnails/images';
 
