@@ -42,7 +42,7 @@ import { welcomeDelivery } from '../functions/welcome/deliver';
 import { pacedMailer, SesMailer } from '../functions/welcome/mailer';
 import { localEnv } from './local/stack';
 import { localClientConfig, localPorts } from './local/ports';
-import { loadServiceConfig, type ServiceConfig } from './local/service-config';
+import { isStageName, loadServiceConfig, type ServiceConfig } from './local/service-config';
 import { streamSubscriptions } from './local/streams/subscriptions';
 import { REDRIVE_QUEUES, redriveQueue, type RedriveQueueName } from './redrive/queues';
 import { redrive } from './redrive/run';
@@ -129,8 +129,7 @@ async function main(): Promise<void> {
   const followSeconds = Number(values.follow ?? 600);
   if (
     !values.stage ||
-    // A stage is part of the stack's name: letters, digits and hyphens (CloudFormation stack names).
-    !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(values.stage) ||
+    !isStageName(values.stage) ||
     !queueName ||
     extra.length > 0 ||
     (!welcome && !redriveQueue(queueName)) ||

@@ -27,7 +27,11 @@ export interface ServiceConfig {
  * Resolves serverless.yml (and every resources/*.yml it includes) for a stage with the framework itself, so the
  * local stack is built from exactly the definitions that deploy. `sls print` needs no network or credentials.
  */
+/** A stage names the stack (`<service>-<stage>`): letters, digits and hyphens, as CloudFormation stack names allow. */
+export const isStageName = (stage: string): boolean => /^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(stage);
+
 export async function loadServiceConfig(stage: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceConfig> {
+  if (!isStageName(stage)) throw new Error(`not a stage name: ${JSON.stringify(stage)} (letters, digits and hyphens)`);
   const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
   const { stdout } = await run(sls, ['print', '--stage', stage, '--format', 'json'], {
     cwd: ROOT,

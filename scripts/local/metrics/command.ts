@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { localPorts, localUrl } from '../ports';
-import { loadServiceConfig } from '../service-config';
+import { isStageName, loadServiceConfig } from '../service-config';
 import { METRICS_PATH } from './index';
 import { renderSummary, type MetricsSnapshot } from './totals';
 
@@ -69,8 +69,7 @@ export async function metricsCommand(args: string[], deps: CommandDeps = default
     throw new MetricsUnavailable(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   if (values.help) return USAGE;
-  // A stage is part of the stack's name: letters, digits and hyphens (CloudFormation stack names).
-  if (!values.stage || !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(values.stage)) throw new MetricsUnavailable(USAGE);
+  if (!values.stage || !isStageName(values.stage)) throw new MetricsUnavailable(USAGE);
   if (values.stage !== 'local') {
     const service = await deps.serviceOf(values.stage);
     throw new MetricsUnavailable(
