@@ -47,26 +47,6 @@ function watched(alarm: CfnResource): Array<{ namespace: Json; name: Json; dimen
 const watches = (alarm: CfnResource, namespace: string, name: string, target: string): boolean =>
   watched(alarm).some((metric) => metric.namespace === namespace && metric.name === name && referencedIds(metric.dimensions).includes(target));
 
-/** Queues that receive failed work, read from the template itself. */
-function failureQueues(template: Template): string[] {
-  const queues = new Set<string>();
-  const add = (value: Json | undefined): void => {
-    const [id] = referencedIds(value);
-    if (id !== undefined && template.resource(id).Type === 'AWS::SQS::Queue') queues.add(id);
-  };
-  for (const resource of Object.values(template.json.Resources)) {
-    const redrive = resource.Properties?.RedrivePolicy;
-    if (isObject(redrive)) add(redrive.deadLetterTargetArn);
-  }
-  for (const type of ['AWS::Lambda::EventSourceMapping', 'AWS::Lambda::EventInvokeConfig']) {
-    for (const [, resource] of template.resourcesOfType(type)) {
-      const destination = resource.Properties?.DestinationConfig;
-      if (isObject(destination) && isObject(destination.OnFailure)) add(destination.OnFailure.Destination);
-    }
-  }
-  return [...queues].sort();
-}
-
 /** The dashboard body's text with every intrinsic function written as `<Ref:Id>` / `<GetAtt:Id.Attr>` (both If branches). */
 function dashboardText(template: Template): string {
   const [[, dashboard] = []] = template.resourcesOfType('AWS::CloudWatch::Dashboard');
@@ -93,7 +73,7 @@ describe.each(TEMPLATE_BUILDS.map((build) => build.name))('%s template', (build)
   const functions = template.resourcesOfType('AWS::Lambda::Function').map(([id]) => id);
 
   it('alarms every queue that receives failures from its first visible message', () => {
-    const queues = failureQueues(template);
+    const queues = [...template.failureQueues().keys()].sort();
     // The detection above must find the known ones, or the test would pass on an empty list.
     expect(queues).toEqual(
       expect.arrayContaining([

@@ -5,7 +5,7 @@
  */
 import { functionLogicalId } from '../../scripts/local/common/intrinsics';
 import { REDRIVE_QUEUES, type RedriveQueue } from '../../scripts/redrive/queues';
-import { isObject, referencedIds, Template, TEMPLATE_BUILDS, templateFile } from './template';
+import { referencedIds, Template, TEMPLATE_BUILDS, templateFile } from './template';
 
 /** Redriven by `npm run redrive -- welcome`, from the subscribers it stands for (scripts/redrive/welcome.ts). */
 const WELCOME = 'WelcomeFailuresQueue';
@@ -13,32 +13,16 @@ const WELCOME = 'WelcomeFailuresQueue';
 describe.each(TEMPLATE_BUILDS.map((build) => build.name))('the redrive table against the %s template', (build) => {
   const template = Template.load(templateFile(build));
 
-  /** Each queue that receives failures, with what sends them there. */
-  function failureQueues(): Map<string, string[]> {
-    const queues = new Map<string, string[]>();
-    const add = (queue: string | undefined, from: string) => queue && queues.set(queue, [...(queues.get(queue) ?? []), from]);
-    for (const [id, queue] of template.resourcesOfType('AWS::SQS::Queue')) {
-      const policy = queue.Properties?.RedrivePolicy;
-      if (isObject(policy)) add(referencedIds(policy.deadLetterTargetArn)[0], `dead letters of ${id}`);
-    }
-    for (const type of ['AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::EventSourceMapping']) {
-      for (const [id, config] of template.resourcesOfType(type)) {
-        const destination = config.Properties?.DestinationConfig;
-        const onFailure = isObject(destination) && isObject(destination.OnFailure) ? destination.OnFailure.Destination : undefined;
-        if (onFailure !== undefined) add(referencedIds(onFailure)[0], `on-failure destination of ${id}`);
-      }
-    }
-    return queues;
-  }
+  const failureQueues = template.failureQueues();
 
   it('has an entry for every queue that receives failures', () => {
     const known = new Set([...Object.keys(REDRIVE_QUEUES), WELCOME]);
-    const missing = [...failureQueues().keys()].filter((queue) => !known.has(queue));
+    const missing = [...failureQueues.keys()].filter((queue) => !known.has(queue));
     expect(missing).toEqual([]);
   });
 
   it.each(Object.entries(REDRIVE_QUEUES) as [string, RedriveQueue][])('says what the template does of %s', (name, entry) => {
-    const senders = failureQueues().get(name) ?? [];
+    const senders = failureQueues.get(name) ?? [];
     if (entry.kind === 'dead-letter') {
       expect(senders).toEqual([`dead letters of ${entry.source}`]);
     } else {

@@ -277,4 +277,28 @@ export class Template {
       ([id, group]) => group.Properties?.LogGroupName === name || referencedIds(name).includes(id),
     );
   }
+
+  /**
+   * Each queue of the template that receives failed work, with what sends it there: a redrive policy's
+   * deadLetterTargetArn (`dead letters of <id>`, queues and SNS subscriptions alike), or the on-failure destination of
+   * an event source mapping or of asynchronous invocations (`on-failure destination of <id>`).
+   */
+  failureQueues(): Map<string, string[]> {
+    const queues = new Map<string, string[]>();
+    const add = (value: Json | undefined, from: string): void => {
+      const [id] = referencedIds(value);
+      if (id !== undefined && this.json.Resources[id]?.Type === 'AWS::SQS::Queue') queues.set(id, [...(queues.get(id) ?? []), from]);
+    };
+    for (const [id, resource] of Object.entries(this.json.Resources)) {
+      const redrive = resource.Properties?.RedrivePolicy;
+      if (isObject(redrive)) add(redrive.deadLetterTargetArn, `dead letters of ${id}`);
+    }
+    for (const type of ['AWS::Lambda::EventSourceMapping', 'AWS::Lambda::EventInvokeConfig']) {
+      for (const [id, resource] of this.resourcesOfType(type)) {
+        const destination = resource.Properties?.DestinationConfig;
+        if (isObject(destination) && isObject(destination.OnFailure)) add(destination.OnFailure.Destination, `on-failure destination of ${id}`);
+      }
+    }
+    return queues;
+  }
 }
