@@ -16,8 +16,6 @@ const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-export { normaliseEmail };
-
 /** Checks the body a reader sent; anything else is a ValidationError with a stable code. */
 export function parseSubscribeRequest(body: unknown): SubscribeRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -1,4 +1,5 @@
-import { normaliseEmail, parseSubscribeRequest, subscribe, UNSUBSCRIBE_TOKEN } from '../../../../functions/subscribe/subscribe';
+import { normaliseEmail } from '../../../../functions/lib/subscribers';
+import { parseSubscribeRequest, subscribe, UNSUBSCRIBE_TOKEN } from '../../../../functions/subscribe/subscribe';
 import { answerTo } from '../../../support/errors';
 import { InMemorySubscriberStore } from '../../../support/subscriptions';
 
