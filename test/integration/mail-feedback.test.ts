@@ -16,6 +16,7 @@ import { DynamoDbSubscriberStore } from '../../functions/lib/subscribers';
 import { welcomeDelivery } from '../../functions/welcome/deliver';
 import { memoryPersistence, RecordingMailer } from '../support/subscriptions';
 import { apiUrl, dynamodb, ports } from './local';
+import { eventually as waitFor } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -28,15 +29,7 @@ const sqs = new SQSClient(localClientConfig(`http://${HOST}:${ports.messaging}`)
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 const sample = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures/ses', `${name}.json`), 'utf8')) as unknown;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => waitFor(what, probe, timeoutMs);
 
 const subscriber = async (email: string) => {
   const { Item } = await dynamodb.send(new GetItemCommand({ TableName: SUBSCRIBERS_TABLE, Key: { email: { S: email } }, ConsistentRead: true }));

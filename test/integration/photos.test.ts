@@ -22,6 +22,7 @@ import { DynamoDbPhotoStore } from '../../functions/photos/store';
 import { HOST, localClientConfig } from '../../scripts/local/ports';
 import { createUser, decode, type TestUser } from './cognito';
 import { apiUrl, dynamodb, ports, siteUrl } from './local';
+import { until } from '../support/eventually';
 
 const PHOTOS_TABLE = 'serverless-blog-local-photos-table';
 const EVENTS_QUEUE = 'serverless-blog-local-thumbnails-events-queue';
@@ -101,13 +102,6 @@ async function queueCounts(name: string): Promise<{ visible: number; inFlight: n
   return { visible: Number(Attributes.ApproximateNumberOfMessages), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible) };
 }
 
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('an upload → its photo in PhotosTable', () => {
   let user: TestUser;
@@ -222,13 +216,13 @@ describe('ThumbnailsEventsQueue and the photos function', () => {
     // Prepare
     const photoId = randomUUID();
     const event = { type: 'thumbnails.failed', source: { bucket: 'b', key: `uploads/${owner}/${photoId}.png` }, owner, reason: 'corrupt', message: 'x' };
-    await eventually('the queue is idle', async () => Object.values(await queueCounts(EVENTS_QUEUE)).every((count) => count === 0));
+    await until('the queue is idle', async () => Object.values(await queueCounts(EVENTS_QUEUE)).every((count) => count === 0));
 
     // Act
     await sqs.send(new SendMessageCommand({ QueueUrl: await queueUrl(EVENTS_QUEUE), MessageBody: JSON.stringify(event) }));
 
     // Assess: gone without waiting out a visibility timeout, and no photo made
-    await eventually('the event is deleted', async () => Object.values(await queueCounts(EVENTS_QUEUE)).every((count) => count === 0), 15_000);
+    await until('the event is deleted', async () => Object.values(await queueCounts(EVENTS_QUEUE)).every((count) => count === 0), 15_000);
     expect(await getPhoto(owner, photoId)).toBeUndefined();
   }, 60_000);
 
@@ -245,7 +239,7 @@ describe('ThumbnailsEventsQueue and the photos function', () => {
       // Assess: in the dead-letter queue as it was sent, and no longer on the queue
       const deadLetters = await queueUrl(DEAD_LETTER_QUEUE);
       let found: { body?: string } | undefined;
-      await eventually(
+      await until(
         'the message is dead-lettered',
         async () => {
           const { Messages = [] } = await sqs.send(

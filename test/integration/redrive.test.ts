@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { HOST, localClientConfig } from '../../scripts/local/ports';
 import { runScript } from '../support/scripts';
 import { dynamodb, ports, s3 } from './local';
+import { eventually } from '../support/eventually';
 
 const PHOTOS_TABLE = 'serverless-blog-local-photos-table';
 const UPLOADS_BUCKET = 'serverless-blog-local-uploads-bucket';
@@ -41,15 +42,6 @@ async function putPending(owner: string, photoId: string, key: string): Promise<
   );
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 async function held(name: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(

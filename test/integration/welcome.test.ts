@@ -25,6 +25,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../../scripts/local/service-config';
 import { apiUrl, dynamodb, ports, sesUrl, stopSes } from './local';
+import { eventually as waitFor } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
@@ -60,15 +61,8 @@ async function mailsTo(address: string): Promise<StoredMail[]> {
   return emails.filter((mail) => mail.destination.to.includes(address));
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** This flow's waits: the stream's batch window and the paced sends take seconds. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> => waitFor(what, probe, timeoutMs);
 
 const firstMail = (address: string) =>
   eventually(`a mail to ${address}`, async () => {
