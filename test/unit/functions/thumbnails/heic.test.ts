@@ -6,21 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeHeic, HeifDecodeError } from '../../../../functions/thumbnails/heic';
-import { ftypBrands, RejectedInput, renderThumbnails, sniffFormat, type ThumbnailOptions } from '../../../../functions/thumbnails/thumbnails';
+import { ftypBrands, renderThumbnails, sniffFormat } from '../../../../functions/thumbnails/thumbnails';
 import { QUADRANTS, QUADRANTS_SIZE } from '../../../fixtures/heic/quadrants';
 import { withIccProfile } from './images';
+import { options, rejection } from './rendering';
 
 const fixture = (name: string): Buffer => readFileSync(path.join(__dirname, '../../../fixtures/heic', name));
-const options: ThumbnailOptions = { widths: [160, 480, 1200], formats: ['webp'], maxHeight: 2400, maxInputPixels: 40_000_000, quality: 80 };
-
-async function rejection(bytes: Uint8Array, opts = options): Promise<RejectedInput> {
-  const error: unknown = await renderThumbnails(bytes, opts).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof RejectedInput)) throw new Error(`expected a RejectedInput, got ${String(error)}`);
-  return error;
-}
 
 /** An ISO-BMFF `ftyp` box with these brands, followed by a few bytes of nothing. */
 function ftyp(major: string, ...compatible: string[]): Buffer {

@@ -2,24 +2,14 @@ import sharp from 'sharp';
 import {
   ENCODER_MAX_SIDE,
   isDimensionError,
-  RejectedInput,
   renderThumbnails,
   sniffFormat,
   type OutputFormat,
   type ThumbnailOptions,
 } from '../../../../functions/thumbnails/thumbnails';
 import { hasGpsIfd, jpeg, phoneJpeg, png, pngBomb, svg } from './images';
+import { options, rejection } from './rendering';
 
-const options: ThumbnailOptions = { widths: [160, 480, 1200], formats: ['webp'], maxHeight: 2400, maxInputPixels: 40_000_000, quality: 80 };
-
-async function rejection(bytes: Uint8Array, opts = options): Promise<RejectedInput> {
-  const error: unknown = await renderThumbnails(bytes, opts).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof RejectedInput)) throw new Error(`expected a RejectedInput, got ${String(error)}`);
-  return error;
-}
 
 describe('renderThumbnails', () => {
   it('renders every configured width in every configured format, keeping the aspect ratio', async () => {
