@@ -42,6 +42,7 @@ import { loadServiceConfig } from '../../scripts/local/service-config';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, publishRelease, type ReleasePorts, type ReleaseStore } from '../../scripts/releases/publish';
 import { S3ReleaseStore } from '../../scripts/releases/s3-store';
 import { importSigningKey, importVerifyKey, releaseKeys, signDocument } from '../../web/src/releases/manifest';
+import { seededRandom } from '../analytics/dataset';
 import type { BenchTable } from '../run';
 import type { ClientPlan, WorkloadPlan, WorkloadResult } from './clients';
 
@@ -66,18 +67,6 @@ const SEED = 14;
 const mibPerS = (bytes: number, ms: number) => bytes / MIB / (ms / 1000);
 const ratio = (value: number, baseline: number) => `${(value / baseline).toFixed(2)}×`;
 const percent = (share: number) => `${(share * 100).toFixed(2)} %`;
-
-/** mulberry32: the same client mix and interruption points on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random bytes (incompressible) written to `file`; its SHA-256 and that of each CHUNK. */
 async function generate(file: string, size: number): Promise<{ sha256: string; chunkHashes: string[] }> {
@@ -202,7 +191,7 @@ async function bareUpload(s3: S3Client, bucket: string, key: string, file: strin
 
 /** The client mix: 40 % whole downloads, 40 % ranged in random order, 20 % interrupted and resumed. */
 function clientMix(count: number, size: number, chunks: number): ClientPlan[] {
-  const next = random(SEED);
+  const next = seededRandom(SEED); // the same client mix and interruption points on every run
   return Array.from({ length: count }, (_, i): ClientPlan => {
     const slot = i % 5;
     if (slot < 2) return { kind: 'whole' };
